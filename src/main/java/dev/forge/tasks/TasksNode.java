@@ -1,0 +1,166 @@
+package dev.forge.tasks;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import dev.forge.tasks.api.HttpVerticle;
+import dev.forge.tasks.config.TasksConfig;
+import dev.forge.tasks.db.EmbeddedDatabase;
+import dev.forge.tasks.job.DocumentAnalysisJob;
+import dev.forge.tasks.job.Job;
+import dev.forge.tasks.job.JobVerticle;
+import dev.forge.tasks.task.Migrations;
+import dev.forge.tasks.task.StoreVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: config, then the database (embedded or external), migrations, the store,
+ * the HTTP API and the job verticles, in that order; {@link #close()} undoes it in reverse.
+ */
+public final class TasksNode {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TasksNode.class);
+
+  /** The job types this build can run, by type. */
+  public static final Map<String, Job> BUILT_IN_JOBS = Map.of(DocumentAnalysisJob.TYPE, new DocumentAnalysisJob());
+
+  private final Vertx vertx;
+  private final EmbeddedDatabase embedded;
+  private final List<String> deployments = new ArrayList<>();
+
+  private TasksNode(Vertx vertx, EmbeddedDatabase embedded) {
+    this.vertx = vertx;
+    this.embedded = embedded;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** Starts a node with the built-in jobs named in the config. */
+  public static Future<TasksNode> start(TasksConfig config) {
+    return start(config, BUILT_IN_JOBS::get);
+  }
+
+  /** Starts a node; {@code jobs} resolves each name of {@code config.jobTypes()} to its job. */
+  public static Future<TasksNode> start(TasksConfig config, Function<String, Job> jobs) {
+    for (String type : config.jobTypes()) {
+      if (jobs.apply(type) == null) {
+        return Future.failedFuture(new IllegalArgumentException(
+          "Invalid jobTypes: '" + type + "' is not a job type this server can run (known: " + BUILT_IN_JOBS.keySet() + ")"));
+      }
+    }
+    return createVertx(config).compose(vertx -> vertx.executeBlocking(
+        () -> config.embeddedDatabase() ? EmbeddedDatabase.start(Path.of(config.dataDir())) : null, false)
+      .map(db -> new TasksNode(vertx, db))
+      .compose(node -> node.deploy(config, jobs).recover(err -> {
+        LOG.error("Start-up failed: {}", err.getMessage(), err instanceof IllegalArgumentException ? null : err);
+        return node.close().transform(v -> Future.<TasksNode>failedFuture(err));
+      }))
+      .recover(err -> {
+        if (vertxClosed(vertx)) {
+          return Future.failedFuture(err);
+        }
+        LOG.error("Start-up failed: {}", err.getMessage(), err instanceof IllegalArgumentException ? null : err);
+        return vertx.close().transform(v -> Future.failedFuture(err));
+      }));
+  }
+
+  private Future<TasksNode> deploy(TasksConfig config, Function<String, Job> jobs) {
+    PgConnectOptions pg = embedded != null ? embedded.connectOptions() : new PgConnectOptions()
+      .setHost(config.pgHost()).setPort(config.pgPort()).setDatabase(config.pgDatabase())
+      .setUser(config.pgUser()).setPassword(config.pgPassword());
+    pg.setReconnectAttempts(0).setPipeliningLimit(256)
+      .addProperty("application_name", "tasks-server")
+      .addProperty("statement_timeout", Long.toString(Math.max(1000, config.busTimeoutMs() - 500)));
+    StoreVerticle.Settings store = new StoreVerticle.Settings(pg,
+      Math.max(1, config.pgPoolSize() / config.storeInstances()), new HashSet<>(config.taskTypes()),
+      config.defaultMaxAttempts(), config.leaseMs(), config.retryBaseMs(), Math.max(500, config.leaseMs() / 6));
+    HttpVerticle.Settings http = new HttpVerticle.Settings(config.httpHost(), config.httpPort(),
+      config.bodyLimitBytes(), config.busTimeoutMs(), config.apiKeys(), config.benchRoutes());
+    JobVerticle.Settings job = new JobVerticle.Settings(config.jobConcurrency(), config.jobPollMs(),
+      config.progressFlushMs(), config.jobTimeoutMs(), config.busTimeoutMs());
+
+    Future<?> chain = Migrations.migrate(vertx, pg)
+      .compose(n -> deploy("store", vertx.deployVerticle(() -> new StoreVerticle(store),
+        new DeploymentOptions().setInstances(config.storeInstances()))))
+      .compose(v -> deploy("http", vertx.deployVerticle(() -> new HttpVerticle(http),
+        new DeploymentOptions().setInstances(config.httpInstances()))));
+    for (String type : config.jobTypes()) {
+      Job j = jobs.apply(type);
+      chain = chain.compose(v -> deploy("job " + type, vertx.deployVerticle(new JobVerticle(j, job))));
+    }
+    return chain.map(v -> {
+      LOG.info("Tasks server listening on {}:{} (store x{}, http x{}, jobs {}, {} database{})",
+        config.httpHost(), config.httpPort(), config.storeInstances(), config.httpInstances(), config.jobTypes(),
+        embedded != null ? "embedded" : "external", config.cluster() ? ", clustered" : "");
+      if (config.apiKeys().isEmpty()) {
+        LOG.warn("No API keys are configured (TASKS_API_KEYS): the API is open to anyone who can reach it, as one tenant");
+      }
+      return this;
+    });
+  }
+
+  private Future<Void> deploy(String what, Future<String> deployment) {
+    return deployment.onSuccess(deployments::add).mapEmpty();
+  }
+
+  /** Stops jobs first (they hand back their leases), then HTTP, then the store, then Vert.x and the database. */
+  public Future<Void> close() {
+    Future<Void> chain = Future.succeededFuture();
+    for (int i = deployments.size() - 1; i >= 0; i--) {
+      String id = deployments.get(i);
+      chain = chain.compose(v -> vertx.undeploy(id).otherwiseEmpty());
+    }
+    return chain.compose(v -> vertx.close()).eventually(() -> embedded == null ? Future.succeededFuture()
+      : Future.<Void>future(p -> {
+        try {
+          embedded.close();
+          p.complete();
+        } catch (Exception e) {
+          p.fail(e);
+        }
+      }));
+  }
+
+  private static boolean vertxClosed(Vertx vertx) {
+    return ((io.vertx.core.internal.VertxInternal) vertx).closeFuture().isClosed();
+  }
+
+  private static Future<Vertx> createVertx(TasksConfig config) {
+    VertxOptions options = new VertxOptions();
+    if (!config.cluster()) {
+      return Future.succeededFuture(Vertx.vertx(options));
+    }
+    options.getEventBusOptions().setHost(config.clusterHost()).setClusterPublicHost(config.clusterHost());
+    Config hz = ConfigUtil.loadConfig();
+    hz.setClusterName("tasks");
+    hz.setProperty("hazelcast.phone.home.enabled", "false");
+    hz.setProperty("hazelcast.wait.seconds.before.join", "0");
+    hz.setProperty("hazelcast.socket.bind.any", "false");
+    hz.setProperty("hazelcast.logging.type", "slf4j");
+    NetworkConfig net = hz.getNetworkConfig();
+    net.setPort(config.clusterPort()).setPortAutoIncrement(false);
+    net.getInterfaces().setEnabled(true).addInterface(config.clusterHost());
+    JoinConfig join = net.getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    join.getTcpIpConfig().setEnabled(true).addMember(config.clusterHost() + ":" + config.clusterPort());
+    config.clusterMembers().forEach(m -> join.getTcpIpConfig().addMember(m));
+    return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hz)).buildClustered();
+  }
+}

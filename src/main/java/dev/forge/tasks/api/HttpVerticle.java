@@ -1,0 +1,142 @@
+package dev.forge.tasks.api;
+
+import dev.forge.tasks.bus.Addresses;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The REST API of API.md. It never touches the database: every task operation is one request to
+ * the store over the event bus, and every failure goes through {@link HttpErrors}.
+ */
+public final class HttpVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
+
+  /** {@code apiKeys} maps each key to its tenant; empty means the server is open. */
+  public record Settings(String host, int port, int bodyLimitBytes, long busTimeoutMs, Map<String, String> apiKeys,
+                         boolean benchRoutes) {
+  }
+
+  private final Settings settings;
+  private HttpServer server;
+
+  public HttpVerticle(Settings settings) {
+    this.settings = settings;
+  }
+
+  @Override
+  public Future<?> start() {
+    Router router = Router.router(vertx);
+    TaskRoutes tasks = new TaskRoutes(vertx, settings.busTimeoutMs());
+
+    router.get("/health").handler(ctx -> json(ctx, new JsonObject().put("status", "ok")));
+    router.get("/ready").handler(this::ready);
+    if (settings.benchRoutes()) {
+      router.get("/bench/constant").handler(BenchRoute::constant);
+    }
+
+    router.route("/v1/*").handler(this::authenticate);
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(settings.bodyLimitBytes());
+    router.post("/v1/tasks").handler(this::requireJson);
+    router.post("/v1/tasks").handler(body).handler(tasks::create);
+    router.get("/v1/tasks").handler(tasks::list);
+    router.get("/v1/tasks/:id").handler(tasks::get);
+    router.delete("/v1/tasks/:id").handler(tasks::delete);
+    router.post("/v1/tasks/:id/cancel").handler(body).handler(tasks::cancel);
+
+    router.errorHandler(404, ctx -> HttpErrors.send(ctx, HttpErrors.routeNotFound(ctx)));
+    router.errorHandler(405, ctx -> {
+      String allow = allowed(ctx.request().path());
+      ctx.response().putHeader("Allow", allow);
+      HttpErrors.send(ctx, HttpErrors.methodNotAllowed(ctx, allow));
+    });
+    router.errorHandler(413, ctx -> HttpErrors.send(ctx, HttpErrors.bodyTooLarge(settings.bodyLimitBytes())));
+    router.errorHandler(500, ctx -> HttpErrors.send(ctx, ctx.failure()));
+
+    HttpServerOptions options = new HttpServerOptions()
+      .setHost(settings.host()).setPort(settings.port())
+      .setMaxInitialLineLength(16 * 1024).setMaxHeaderSize(16 * 1024)
+      .setCompressionSupported(false);
+    server = vertx.createHttpServer(options)
+      .requestHandler(router)
+      .invalidRequestHandler(req -> req.response().setStatusCode(400).putHeader("Content-Type", "application/json")
+        .end(dev.forge.tasks.bus.ApiError.invalidParameter(null, "The HTTP request is malformed or its line or headers are too large.")
+          .toResponseJson().toBuffer()));
+    return server.listen().onSuccess(s -> LOG.debug("HTTP listening on {}:{}", settings.host(), s.actualPort()));
+  }
+
+  /** The port the server listens on (useful when configured with port 0). */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private void authenticate(RoutingContext ctx) {
+    if (settings.apiKeys().isEmpty()) {
+      ctx.put(TaskRoutes.TENANT, Addresses.DEFAULT_TENANT);
+      ctx.next();
+      return;
+    }
+    String header = ctx.request().getHeader("Authorization");
+    String tenant = null;
+    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      byte[] given = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
+      // Compare against every key, without early exit, so timing tells nothing about the keys.
+      for (Map.Entry<String, String> key : settings.apiKeys().entrySet()) {
+        if (MessageDigest.isEqual(given, key.getKey().getBytes(StandardCharsets.UTF_8))) {
+          tenant = key.getValue();
+        }
+      }
+    }
+    if (tenant == null) {
+      HttpErrors.send(ctx, HttpErrors.invalidApiKey());
+      return;
+    }
+    ctx.put(TaskRoutes.TENANT, tenant);
+    ctx.next();
+  }
+
+  private void requireJson(RoutingContext ctx) {
+    String type = ctx.request().getHeader("Content-Type");
+    if (type == null || !type.trim().toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+      HttpErrors.send(ctx, HttpErrors.unsupportedMediaType());
+      return;
+    }
+    ctx.next();
+  }
+
+  private void ready(RoutingContext ctx) {
+    vertx.eventBus().request(Addresses.PING, new JsonObject(), new DeliveryOptions().setSendTimeout(settings.busTimeoutMs()))
+      .onSuccess(ok -> json(ctx, new JsonObject().put("status", "ready").put("database", "ok")))
+      .onFailure(err -> HttpErrors.send(ctx, err));
+  }
+
+  private static String allowed(String path) {
+    if (path.equals("/v1/tasks") || path.equals("/v1/tasks/")) {
+      return "GET, POST";
+    }
+    if (path.endsWith("/cancel")) {
+      return "POST";
+    }
+    if (path.startsWith("/v1/tasks/")) {
+      return "GET, DELETE";
+    }
+    return HttpMethod.GET.name();
+  }
+
+  private static void json(RoutingContext ctx, JsonObject body) {
+    ctx.response().putHeader("Content-Type", "application/json").end(body.toBuffer());
+  }
+}

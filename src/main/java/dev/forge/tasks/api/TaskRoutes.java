@@ -1,0 +1,223 @@
+package dev.forge.tasks.api;
+
+import dev.forge.tasks.bus.Addresses;
+import dev.forge.tasks.bus.ApiError;
+import dev.forge.tasks.bus.ApiException;
+import dev.forge.tasks.task.TaskIds;
+import dev.forge.tasks.task.TaskStatus;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.Set;
+
+/** The {@code /v1/tasks} handlers: HTTP in, one bus request to the store, HTTP out. */
+final class TaskRoutes {
+
+  static final String TENANT = "tenant";
+  private static final Set<String> CREATE_FIELDS = Set.of("type", "id", "input", "data", "max_attempts");
+
+  private final Vertx vertx;
+  private final DeliveryOptions busOptions;
+
+  TaskRoutes(Vertx vertx, long busTimeoutMs) {
+    this.vertx = vertx;
+    this.busOptions = new DeliveryOptions().setSendTimeout(busTimeoutMs);
+  }
+
+  void get(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    if (!TaskIds.isValid(id)) {
+      HttpErrors.send(ctx, ApiError.taskNotFound(id));
+      return;
+    }
+    request(Addresses.GET, key(ctx, id)).onComplete(done -> {
+      if (done.failed()) {
+        HttpErrors.send(ctx, done.cause());
+        return;
+      }
+      Message<Object> reply = done.result();
+      String etag = reply.headers().get(Addresses.HEADER_ETAG);
+      if (etagMatches(ctx.request().getHeader("If-None-Match"), etag)) {
+        pollHint(ctx, reply).putHeader("ETag", etag).setStatusCode(304).end();
+        return;
+      }
+      sendTrace(ctx, reply, 200);
+    });
+  }
+
+  void create(RoutingContext ctx) {
+    JsonObject body = jsonBody(ctx);
+    if (body == null) {
+      return;
+    }
+    for (String field : body.fieldNames()) {
+      if (!CREATE_FIELDS.contains(field)) {
+        HttpErrors.send(ctx, ApiError.invalidParameter(field, "Unknown field '" + ApiError.printable(field) + "'."));
+        return;
+      }
+    }
+    request(Addresses.CREATE, body.copy().put("tenant", (String) ctx.get(TENANT))).onComplete(done -> {
+      if (done.failed()) {
+        HttpErrors.send(ctx, done.cause());
+        return;
+      }
+      Message<Object> reply = done.result();
+      boolean created = "true".equals(reply.headers().get(Addresses.HEADER_CREATED));
+      if (created) {
+        ctx.response().putHeader("Location", "/v1/tasks/" + ((JsonObject) reply.body()).getString("id"));
+      }
+      sendTrace(ctx, reply, created ? 202 : 200);
+    });
+  }
+
+  void list(RoutingContext ctx) {
+    JsonObject query = new JsonObject().put("tenant", (String) ctx.get(TENANT));
+    try {
+      MultiMap params = ctx.queryParams();
+      String limit = single(params, "limit");
+      if (limit != null) {
+        query.put("limit", QueryParams.integer("limit", limit, 1, 100));
+      }
+      String order = single(params, "order");
+      if (order != null && !order.equals("asc") && !order.equals("desc")) {
+        throw new ApiException(ApiError.invalidParameter("order", "'order' must be 'asc' or 'desc'."));
+      }
+      query.put("order", order);
+      for (String cursor : List.of("after", "before")) {
+        String v = single(params, cursor);
+        if (v != null && !TaskIds.isValid(v)) {
+          throw new ApiException(ApiError.invalidParameter(cursor, "'" + cursor + "' must be a task id."));
+        }
+        query.put(cursor, v);
+      }
+      String status = single(params, "status");
+      if (status != null) {
+        JsonArray statuses = new JsonArray();
+        for (String s : status.split(",", -1)) {
+          if (TaskStatus.fromWire(s.trim()) == null) {
+            throw new ApiException(ApiError.invalidParameter("status",
+              "'status' must be one or more of pending, in_progress, completed, failed, cancelled."));
+          }
+          statuses.add(s.trim());
+        }
+        query.put("status", statuses);
+      }
+      String type = single(params, "type");
+      if (type != null && (type.isEmpty() || type.length() > 128)) {
+        throw new ApiException(ApiError.invalidParameter("type", "'type' must be a task type."));
+      }
+      query.put("type", type);
+    } catch (ApiException e) {
+      HttpErrors.send(ctx, e.error());
+      return;
+    }
+    request(Addresses.LIST, query).onComplete(done -> {
+      if (done.failed()) {
+        HttpErrors.send(ctx, done.cause());
+      } else {
+        ctx.response().putHeader("Content-Type", "application/json").end(((JsonObject) done.result().body()).toBuffer());
+      }
+    });
+  }
+
+  void cancel(RoutingContext ctx) {
+    byId(ctx, Addresses.CANCEL);
+  }
+
+  void delete(RoutingContext ctx) {
+    byId(ctx, Addresses.DELETE);
+  }
+
+  private void byId(RoutingContext ctx, String address) {
+    String id = ctx.pathParam("id");
+    if (!TaskIds.isValid(id)) {
+      HttpErrors.send(ctx, ApiError.taskNotFound(id));
+      return;
+    }
+    request(address, key(ctx, id)).onComplete(done -> {
+      if (done.failed()) {
+        HttpErrors.send(ctx, done.cause());
+      } else if (done.result().headers().contains(Addresses.HEADER_ETAG)) {
+        sendTrace(ctx, done.result(), 200);
+      } else {
+        ctx.response().putHeader("Content-Type", "application/json").end(((JsonObject) done.result().body()).toBuffer());
+      }
+    });
+  }
+
+  private Future<Message<Object>> request(String address, JsonObject body) {
+    return vertx.eventBus().request(address, body, busOptions);
+  }
+
+  private static JsonObject key(RoutingContext ctx, String id) {
+    return new JsonObject().put("tenant", (String) ctx.get(TENANT)).put("id", id);
+  }
+
+  private static void sendTrace(RoutingContext ctx, Message<Object> reply, int status) {
+    pollHint(ctx, reply)
+      .putHeader("ETag", reply.headers().get(Addresses.HEADER_ETAG))
+      .putHeader("Content-Type", "application/json")
+      .setStatusCode(status)
+      .end(((JsonObject) reply.body()).toBuffer());
+  }
+
+  private static io.vertx.core.http.HttpServerResponse pollHint(RoutingContext ctx, Message<Object> reply) {
+    TaskStatus status = TaskStatus.fromWire(reply.headers().get(Addresses.HEADER_STATUS));
+    if (status != null && !status.terminal()) {
+      ctx.response().putHeader("Poll-After-Ms", status == TaskStatus.PENDING ? "1000" : "500");
+    }
+    return ctx.response();
+  }
+
+  /** {@code If-None-Match} may list several tags, weak or strong, or be {@code *}. */
+  static boolean etagMatches(String ifNoneMatch, String etag) {
+    if (ifNoneMatch == null || etag == null) {
+      return false;
+    }
+    for (String candidate : ifNoneMatch.split(",")) {
+      String c = candidate.trim();
+      if (c.startsWith("W/")) {
+        c = c.substring(2);
+      }
+      if (c.equals("*") || c.equals(etag)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The parsed JSON object body, or {@code null} after answering the error. */
+  private static JsonObject jsonBody(RoutingContext ctx) {
+    Buffer raw = ctx.body().buffer();
+    if (raw == null || raw.length() == 0) {
+      HttpErrors.send(ctx, ApiError.invalidJson("The request body is empty; send a JSON object."));
+      return null;
+    }
+    try {
+      Object parsed = raw.toJsonValue();
+      if (parsed instanceof JsonObject json) {
+        return json;
+      }
+      HttpErrors.send(ctx, ApiError.invalidJson("The request body must be a JSON object."));
+    } catch (DecodeException e) {
+      HttpErrors.send(ctx, ApiError.invalidJson("The request body is not valid JSON."));
+    }
+    return null;
+  }
+
+  private static String single(MultiMap params, String name) {
+    List<String> all = params.getAll(name);
+    if (all.size() > 1) {
+      throw new ApiException(ApiError.invalidParameter(name, "'" + name + "' is given more than once."));
+    }
+    return all.isEmpty() ? null : all.get(0);
+  }
+}

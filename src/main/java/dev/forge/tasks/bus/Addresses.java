@@ -1,0 +1,120 @@
+package dev.forge.tasks.bus;
+
+/**
+ * Every event-bus address of the Tasks server, with its contract. No other class spells an address.
+ *
+ * <p>Bodies and replies are {@link io.vertx.core.json.JsonObject}s. A task is always named by
+ * {@code tenant} (optional; {@value #DEFAULT_TENANT} when absent) and {@code id}. A Trace is the
+ * task object of API.md: {@code id, object, type, status, progress, data, created_at, updated_at,
+ * failure_reason}. Failures are {@link io.vertx.core.eventbus.ReplyException}s whose
+ * {@code failureCode()} is the HTTP status of API.md and whose message is the JSON
+ * {@code {"code", "message", "param"}}; {@link ApiError#fromThrowable} decodes them. A reply that
+ * carries a Trace also carries the headers {@link #HEADER_ETAG} and {@link #HEADER_VERSION}.
+ *
+ * <p>Commands go by {@code request} to the store, which is the only owner of the database; facts
+ * ({@link #UPDATED}, {@link #JOB_AVAILABLE}) are {@code publish}ed and never persisted by anyone.
+ */
+public final class Addresses {
+
+  private Addresses() {
+  }
+
+  /** The tenant of requests that name none, and of every request when no API keys are set. */
+  public static final String DEFAULT_TENANT = "default";
+
+  /**
+   * Create a task. Body: {@code {tenant?, type, id?, input?, data?, max_attempts?}}; {@code input}
+   * is kept for the job and never shown, {@code data} (an object) is merged into the Trace's data.
+   * Reply: the Trace, with header {@link #HEADER_CREATED} {@code "true"}, or {@code "false"} when a
+   * task with this id and type already existed (the existing task is returned).
+   * Failures: 400 {@code invalid_parameter} / {@code unknown_task_type}, 409 {@code id_conflict}
+   * (the id exists with another type), 503, 504.
+   */
+  public static final String CREATE = "tasks.create";
+
+  /** Get one task. Body: {@code {tenant?, id}}. Reply: the Trace. Failures: 404 {@code task_not_found}, 503, 504. */
+  public static final String GET = "tasks.get";
+
+  /**
+   * List tasks. Body: {@code {tenant?, limit (1-100), order ("asc"|"desc"), after?, before?,
+   * status? (array of statuses), type?}}. Reply: {@code {object:"list", data:[Trace], first_id,
+   * last_id, has_more}}. Failures: 400 {@code invalid_parameter} (also for a cursor id that does not
+   * exist), 503, 504.
+   */
+  public static final String LIST = "tasks.list";
+
+  /**
+   * Cancel a task. Body: {@code {tenant?, id}}. Reply: the Trace, now {@code cancelled} (also when
+   * it already was). Failures: 404, 409 {@code task_not_cancellable} (completed or failed), 503, 504.
+   */
+  public static final String CANCEL = "tasks.cancel";
+
+  /**
+   * Delete a terminal task. Body: {@code {tenant?, id}}. Reply:
+   * {@code {id, object:"task.deleted", deleted:true}}. Failures: 404, 409 {@code task_not_deletable}
+   * (pending or in progress), 503, 504.
+   */
+  public static final String DELETE = "tasks.delete";
+
+  /**
+   * Claim pending work. Body: {@code {types:[type...], limit (1-100), worker}} where {@code worker}
+   * names the claimer in logs. Reply: {@code {jobs:[{tenant, id, type, attempt, input, data,
+   * lease_ms}]}}, possibly empty. Each job is now {@code in_progress} with a lease of
+   * {@code lease_ms}; reports renew it. A job whose lease runs out is rescued: back to
+   * {@code pending} with the next attempt, or {@code failed} after the last one.
+   */
+  public static final String JOB_CLAIM = "tasks.job.claim";
+
+  /**
+   * Report progress and renew the lease. Body: {@code {tenant?, id, attempt, progress?, data?}};
+   * {@code progress} is a number in [0, 1] (a lower value than the stored one is kept at the stored
+   * one), {@code data} an object shallow-merged into the Trace's data ({@code operation} cannot be
+   * changed). Reply: {@code {cancelled: bool}}: {@code true} tells the job to stop now.
+   * Failures: 400 {@code invalid_parameter}, 404, 409 {@code lease_lost} (the attempt is not the
+   * task's current running attempt any more: rescued, completed or failed).
+   */
+  public static final String JOB_PROGRESS = "tasks.job.progress";
+
+  /**
+   * Complete an attempt. Body: {@code {tenant?, id, attempt, data?}}. Reply: the Trace, now
+   * {@code completed} with progress 1.0. Failures: 404, 409 {@code task_cancelled} (a cancel won the
+   * race: the task stays {@code cancelled}), 409 {@code lease_lost}.
+   */
+  public static final String JOB_COMPLETE = "tasks.job.complete";
+
+  /**
+   * Fail an attempt. Body: {@code {tenant?, id, attempt, reason, retryable}}. A retryable failure
+   * puts the task back to {@code pending} (with backoff) while attempts remain; otherwise the task
+   * becomes {@code failed} with {@code failure_reason = reason}. Reply: the Trace.
+   * Failures: as {@link #JOB_COMPLETE}.
+   */
+  public static final String JOB_FAIL = "tasks.job.fail";
+
+  /**
+   * Hand back every lease of a worker that stops. Body: {@code {worker}}. The tasks go back to
+   * {@code pending} at once, without using up an attempt. Reply: {@code {released: n}}.
+   */
+  public static final String JOB_RELEASE = "tasks.job.release";
+
+  /**
+   * Published after every persisted change: body = the Trace; headers {@link #HEADER_TASK_ID},
+   * {@link #HEADER_TENANT}, {@link #HEADER_VERSION}, {@link #HEADER_ETAG} and
+   * {@link #HEADER_STATUS}. A deletion is published with header {@link #HEADER_DELETED}
+   * {@code "true"} and the last Trace as body.
+   */
+  public static final String UPDATED = "tasks.updated";
+
+  /** Readiness: body {@code {}}; replies {@code {}} once the store has run a query. Failures: 503, 504. */
+  public static final String PING = "tasks.store.ping";
+
+  /** Published when work of a type may be claimable: body {@code {type}}. A hint only. */
+  public static final String JOB_AVAILABLE = "tasks.job.available";
+
+  public static final String HEADER_TASK_ID = "task_id";
+  public static final String HEADER_TENANT = "tenant";
+  public static final String HEADER_VERSION = "version";
+  public static final String HEADER_ETAG = "etag";
+  public static final String HEADER_STATUS = "status";
+  public static final String HEADER_CREATED = "created";
+  public static final String HEADER_DELETED = "deleted";
+}

@@ -1,0 +1,192 @@
+package dev.forge.tasks.config;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads {@code conf/config.json} (or the file named by {@code TASKS_CONFIG}), then lets environment
+ * variables override it, and validates every value once. A bad value stops start-up with a message
+ * that names the key, where it came from, and what was wrong.
+ */
+public final class ConfigLoader {
+
+  /** Every setting: JSON key, environment variable, default (null = unset). */
+  private static final String[][] SETTINGS = {
+    {"httpHost", "HTTP_HOST", "0.0.0.0"},
+    {"httpPort", "HTTP_PORT", "10000"},
+    {"httpInstances", "TASKS_HTTP_INSTANCES", "2"},
+    {"bodyLimitBytes", "TASKS_BODY_LIMIT_BYTES", "1048576"},
+    {"pgHost", "PGHOST", null},
+    {"pgPort", "PGPORT", "5432"},
+    {"pgDatabase", "PGDATABASE", "postgres"},
+    {"pgUser", "PGUSER", "postgres"},
+    {"pgPassword", "PGPASSWORD", null},
+    {"pgPoolSize", "TASKS_PG_POOL_SIZE", "8"},
+    {"dataDir", "TASKS_DATA_DIR", "./data"},
+    {"apiKeys", "TASKS_API_KEYS", null},
+    {"cluster", "TASKS_CLUSTER", "false"},
+    {"clusterHost", "TASKS_CLUSTER_HOST", "127.0.0.1"},
+    {"clusterPort", "TASKS_CLUSTER_PORT", "5701"},
+    {"clusterMembers", "TASKS_CLUSTER_MEMBERS", null},
+    {"busTimeoutMs", "TASKS_BUS_TIMEOUT_MS", "5000"},
+    {"storeInstances", "TASKS_STORE_INSTANCES", "2"},
+    {"taskTypes", "TASKS_TYPES", "document_analysis"},
+    {"jobTypes", "TASKS_JOB_TYPES", "document_analysis"},
+    {"jobConcurrency", "TASKS_JOB_CONCURRENCY", "4"},
+    {"jobTimeoutMs", "TASKS_JOB_TIMEOUT_MS", "600000"},
+    {"jobPollMs", "TASKS_JOB_POLL_MS", "1000"},
+    {"progressFlushMs", "TASKS_PROGRESS_FLUSH_MS", "200"},
+    {"leaseMs", "TASKS_LEASE_MS", "30000"},
+    {"retryBaseMs", "TASKS_RETRY_BASE_MS", "1000"},
+    {"defaultMaxAttempts", "TASKS_MAX_ATTEMPTS", "3"},
+    {"benchRoutes", "TASKS_BENCH_ROUTES", "false"},
+  };
+
+  private final Map<String, String> values = new LinkedHashMap<>();
+  private final Map<String, String> sources = new LinkedHashMap<>();
+
+  private ConfigLoader() {
+  }
+
+  /** The configuration of a node started from the command line. */
+  public static TasksConfig load() {
+    Map<String, String> env = System.getenv();
+    Path file = Path.of(env.getOrDefault("TASKS_CONFIG", "conf/config.json"));
+    JsonObject json = new JsonObject();
+    if (Files.isRegularFile(file)) {
+      try {
+        json = new JsonObject(Files.readString(file, StandardCharsets.UTF_8));
+      } catch (IOException | DecodeException e) {
+        throw new IllegalArgumentException("Cannot read config file " + file + ": not a JSON object");
+      }
+    } else if (env.containsKey("TASKS_CONFIG")) {
+      throw new IllegalArgumentException("TASKS_CONFIG names " + file + ", which does not exist");
+    }
+    return load(json, env);
+  }
+
+  /** The configuration from a JSON object and an environment; the environment wins. */
+  public static TasksConfig load(JsonObject json, Map<String, String> env) {
+    ConfigLoader c = new ConfigLoader();
+    Set<String> known = new java.util.HashSet<>();
+    for (String[] s : SETTINGS) {
+      known.add(s[0]);
+      String value = s[2];
+      String source = "default";
+      if (json.containsKey(s[0]) && json.getValue(s[0]) != null) {
+        Object v = json.getValue(s[0]);
+        value = v instanceof io.vertx.core.json.JsonArray a ? String.join(",", a.stream().map(String::valueOf).toList())
+          : String.valueOf(v);
+        source = "config key '" + s[0] + "'";
+      }
+      String fromEnv = env.get(s[1]);
+      if (fromEnv != null && !fromEnv.isEmpty()) {
+        value = fromEnv;
+        source = "environment variable " + s[1];
+      }
+      c.values.put(s[0], value);
+      c.sources.put(s[0], source);
+    }
+    for (String key : json.fieldNames()) {
+      if (!known.contains(key)) {
+        throw new IllegalArgumentException("Unknown config key '" + key + "' in the config file");
+      }
+    }
+    return c.build();
+  }
+
+  private TasksConfig build() {
+    List<String> jobTypes = list("jobTypes");
+    List<String> taskTypes = new ArrayList<>(list("taskTypes"));
+    for (String t : jobTypes) {
+      if (!taskTypes.contains(t)) {
+        taskTypes.add(t);
+      }
+    }
+    return new TasksConfig(
+      string("httpHost"), integer("httpPort", 0, 65535), integer("httpInstances", 1, 64),
+      integer("bodyLimitBytes", 1024, 64 * 1024 * 1024),
+      values.get("pgHost"), integer("pgPort", 1, 65535), string("pgDatabase"), string("pgUser"),
+      values.get("pgPassword"), integer("pgPoolSize", 1, 200),
+      string("dataDir"),
+      apiKeys(),
+      bool("cluster"), string("clusterHost"), integer("clusterPort", 1, 65535), list("clusterMembers"),
+      integer("busTimeoutMs", 100, 600_000), integer("storeInstances", 1, 64),
+      taskTypes, jobTypes, integer("jobConcurrency", 1, 1000), integer("jobTimeoutMs", 100, 86_400_000),
+      integer("jobPollMs", 10, 600_000), integer("progressFlushMs", 0, 60_000),
+      integer("leaseMs", 1000, 3_600_000), integer("retryBaseMs", 0, 3_600_000),
+      integer("defaultMaxAttempts", 1, 100), bool("benchRoutes"));
+  }
+
+  private String string(String key) {
+    String v = values.get(key);
+    if (v == null || v.isBlank()) {
+      throw bad(key, "must not be empty");
+    }
+    return v;
+  }
+
+  private int integer(String key, int min, int max) {
+    String v = string(key);
+    try {
+      int n = Integer.parseInt(v.trim());
+      if (n < min || n > max) {
+        throw bad(key, "must be from " + min + " to " + max);
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw bad(key, "must be a whole number");
+    }
+  }
+
+  private boolean bool(String key) {
+    String v = string(key).trim();
+    if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
+      return Boolean.parseBoolean(v);
+    }
+    throw bad(key, "must be true or false");
+  }
+
+  private List<String> list(String key) {
+    String v = values.get(key);
+    if (v == null || v.isBlank()) {
+      return List.of();
+    }
+    return Arrays.stream(v.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+  }
+
+  /** {@code tenant=key,tenant=key}; the keys themselves never appear in a message. */
+  private Map<String, String> apiKeys() {
+    Map<String, String> byKey = new LinkedHashMap<>();
+    for (String pair : list("apiKeys")) {
+      int eq = pair.indexOf('=');
+      if (eq <= 0 || eq == pair.length() - 1) {
+        throw new IllegalArgumentException("Invalid apiKeys from " + sources.get("apiKeys")
+          + ": each entry must be tenant=key (entry " + (byKey.size() + 1) + " is not)");
+      }
+      String tenant = pair.substring(0, eq).trim();
+      String key = pair.substring(eq + 1).trim();
+      if (byKey.put(key, tenant) != null) {
+        throw new IllegalArgumentException("Invalid apiKeys from " + sources.get("apiKeys")
+          + ": the same key is given twice");
+      }
+    }
+    return Map.copyOf(byKey);
+  }
+
+  private IllegalArgumentException bad(String key, String why) {
+    String shown = key.equals("pgPassword") ? "<hidden>" : values.get(key);
+    return new IllegalArgumentException(
+      "Invalid " + key + " = '" + shown + "' from " + sources.get(key) + ": " + why);
+  }
+}

@@ -1,0 +1,25 @@
+package dev.forge.tasks.config;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The node's whole configuration, validated once at start-up by {@link ConfigLoader}. Each field
+ * is documented by its row in the README's configuration table.
+ */
+public record TasksConfig(
+  String httpHost, int httpPort, int httpInstances, int bodyLimitBytes,
+  String pgHost, int pgPort, String pgDatabase, String pgUser, String pgPassword, int pgPoolSize,
+  String dataDir,
+  Map<String, String> apiKeys,
+  boolean cluster, String clusterHost, int clusterPort, List<String> clusterMembers,
+  long busTimeoutMs, int storeInstances,
+  List<String> taskTypes, List<String> jobTypes, int jobConcurrency, long jobTimeoutMs, long jobPollMs,
+  long progressFlushMs, long leaseMs, long retryBaseMs, int defaultMaxAttempts,
+  boolean benchRoutes) {
+
+  /** True when no external Postgres is configured and the node starts its own. */
+  public boolean embeddedDatabase() {
+    return pgHost == null;
+  }
+}

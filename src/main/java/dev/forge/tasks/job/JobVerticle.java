@@ -1,0 +1,145 @@
+package dev.forge.tasks.job;
+
+import dev.forge.tasks.bus.Addresses;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one {@link Job} type on this node: claims pending tasks through the store (when told work is
+ * available, and every poll interval), runs at most {@code concurrency} at once on worker threads,
+ * renews their leases, stops them when their task is cancelled anywhere in the cluster, and fails
+ * an attempt that throws or outlives its timeout. On undeploy it hands its leases back at once.
+ */
+public final class JobVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(JobVerticle.class);
+
+  public record Settings(int concurrency, long pollMs, long flushMs, long timeoutMs, long busTimeoutMs) {
+  }
+
+  private final Job job;
+  private final Settings settings;
+  private final int limit;
+  private final String worker;
+  private final Map<String, RunningJob> running = new HashMap<>();
+  private DeliveryOptions bus;
+  private boolean claiming;
+  private boolean stopping;
+
+  public JobVerticle(Job job, Settings settings) {
+    this.job = job;
+    this.settings = settings;
+    this.limit = job.concurrency() > 0 ? job.concurrency() : settings.concurrency();
+    this.worker = job.type() + "@" + UUID.randomUUID();
+  }
+
+  @Override
+  public Future<?> start() {
+    bus = new DeliveryOptions().setSendTimeout(settings.busTimeoutMs());
+    var available = vertx.eventBus().<JsonObject>consumer(Addresses.JOB_AVAILABLE, m -> {
+      if (job.type().equals(m.body().getString("type"))) {
+        claim();
+      }
+    });
+    var updates = vertx.eventBus().<JsonObject>consumer(Addresses.UPDATED, this::onUpdate);
+    vertx.setPeriodic(settings.pollMs(), t -> claim());
+    vertx.setPeriodic(1000, t -> running.values().forEach(RunningJob::heartbeat));
+    return Future.all(available.completion(), updates.completion()).onSuccess(v -> claim());
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    running.values().forEach(RunningJob::cancel);
+    if (running.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    LOG.info("Handing back {} running {} task(s) of worker {}", running.size(), job.type(), worker);
+    return vertx.eventBus().request(Addresses.JOB_RELEASE, new JsonObject().put("worker", worker), bus)
+      .onFailure(err -> LOG.warn("Could not hand back the leases of worker {}; they expire on their own", worker))
+      .otherwiseEmpty();
+  }
+
+  private void onUpdate(Message<JsonObject> m) {
+    RunningJob r = running.get(m.headers().get(Addresses.HEADER_TASK_ID));
+    if (r != null && r.tenant().equals(m.headers().get(Addresses.HEADER_TENANT))
+      && !"in_progress".equals(m.headers().get(Addresses.HEADER_STATUS))) {
+      r.cancel();
+    }
+  }
+
+  private void claim() {
+    int free = limit - running.size();
+    if (claiming || stopping || free <= 0) {
+      return;
+    }
+    claiming = true;
+    JsonObject body = new JsonObject().put("types", new JsonArray().add(job.type())).put("limit", free)
+      .put("worker", worker);
+    vertx.eventBus().<JsonObject>request(Addresses.JOB_CLAIM, body, bus).onComplete(done -> {
+      claiming = false;
+      if (done.failed()) {
+        LOG.debug("Claim for {} failed: {}", job.type(), done.cause().getMessage());
+        return;
+      }
+      List<Object> jobs = new ArrayList<>(done.result().body().getJsonArray("jobs").getList());
+      for (Object o : jobs) {
+        start(o instanceof JsonObject j ? j : new JsonObject((Map<String, Object>) o));
+      }
+      if (jobs.size() == free) {
+        claim();
+      }
+    });
+  }
+
+  private void start(JsonObject claimed) {
+    RunningJob r = new RunningJob(vertx, context, bus, claimed, settings.flushMs());
+    running.put(r.taskId(), r);
+    LOG.info("Task {} ({}) attempt {} started by {}", r.taskId(), job.type(), r.attempt(), worker);
+    long timeout = vertx.setTimer(settings.timeoutMs(), t -> {
+      if (!r.finished()) {
+        LOG.warn("Task {} attempt {} ran past its {} ms timeout", r.taskId(), r.attempt(), settings.timeoutMs());
+        end(r, r.fail("The job ran past its timeout of " + settings.timeoutMs() + " ms.", true));
+      }
+    });
+    vertx.executeBlocking(() -> job.run(r), false).onComplete(done -> {
+      vertx.cancelTimer(timeout);
+      if (r.finished()) {
+        return;
+      }
+      if (done.succeeded()) {
+        end(r, r.complete(done.result()));
+      } else if (done.cause() instanceof JobCancelledException) {
+        end(r, Future.succeededFuture());
+        LOG.info("Task {} attempt {} stopped: cancelled or lease lost", r.taskId(), r.attempt());
+      } else if (done.cause() instanceof JobFailure f) {
+        end(r, r.fail(f.getMessage(), f.retryable()));
+      } else {
+        String ref = UUID.randomUUID().toString();
+        LOG.error("Task {} attempt {} threw, reference {}", r.taskId(), r.attempt(), ref, done.cause());
+        end(r, r.fail("The job failed with an internal error (reference " + ref + ").", true));
+      }
+    });
+  }
+
+  private void end(RunningJob r, Future<?> outcome) {
+    outcome.onComplete(done -> {
+      running.remove(r.taskId());
+      if (done.failed()) {
+        LOG.info("Task {} attempt {} ended without effect: {}", r.taskId(), r.attempt(), done.cause().getMessage());
+      }
+      claim();
+    });
+  }
+}

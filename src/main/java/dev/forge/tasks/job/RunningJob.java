@@ -1,0 +1,211 @@
+package dev.forge.tasks.job;
+
+import dev.forge.tasks.bus.Addresses;
+import dev.forge.tasks.bus.ApiError;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * One claimed attempt. Reports from the job's thread are folded into one pending report on the
+ * verticle's event loop and sent at most once per flush interval, one at a time; whatever is still
+ * pending at the end travels with the completion, so no report is lost.
+ */
+final class RunningJob implements JobContext {
+
+  private final Vertx vertx;
+  private final Context context;
+  private final DeliveryOptions bus;
+  private final String tenant;
+  private final String id;
+  private final int attempt;
+  private final JsonObject input;
+  private final long flushMs;
+  private final long heartbeatMs;
+
+  private volatile boolean cancelled;
+  // Touched on the event loop only.
+  private Double pendingProgress;
+  private JsonObject pendingData;
+  private Future<?> inFlight;
+  private long lastSentAt = System.nanoTime();
+  private long timerId = -1;
+  private boolean finished;
+
+  RunningJob(Vertx vertx, Context context, DeliveryOptions bus, JsonObject claimed, long flushMs) {
+    this.vertx = vertx;
+    this.context = context;
+    this.bus = bus;
+    this.tenant = claimed.getString("tenant");
+    this.id = claimed.getString("id");
+    this.attempt = claimed.getInteger("attempt");
+    JsonObject in = claimed.getJsonObject("input");
+    this.input = in == null ? new JsonObject() : in;
+    this.flushMs = flushMs;
+    this.heartbeatMs = Math.max(1, claimed.getLong("lease_ms", 30_000L) / 3);
+  }
+
+  @Override
+  public String taskId() {
+    return id;
+  }
+
+  @Override
+  public String tenant() {
+    return tenant;
+  }
+
+  @Override
+  public int attempt() {
+    return attempt;
+  }
+
+  @Override
+  public JsonObject input() {
+    return input;
+  }
+
+  @Override
+  public boolean isCancelled() {
+    return cancelled;
+  }
+
+  @Override
+  public void progress(double progress) {
+    progress(progress, null);
+  }
+
+  @Override
+  public void progress(double progress, JsonObject data) {
+    if (!(progress >= 0.0 && progress <= 1.0)) {
+      throw new IllegalArgumentException("progress must be a number from 0.0 to 1.0, not " + progress);
+    }
+    if (cancelled) {
+      throw new JobCancelledException(id);
+    }
+    JsonObject copy = data == null ? null : data.copy();
+    context.runOnContext(v -> offer(progress, copy));
+  }
+
+  /** Stops the job at its next report (a cancel was seen, the lease was lost, or the node stops). */
+  void cancel() {
+    cancelled = true;
+  }
+
+  boolean finished() {
+    return finished;
+  }
+
+  private void offer(double progress, JsonObject data) {
+    pendingProgress = pendingProgress == null ? progress : Math.max(pendingProgress, progress);
+    if (data != null) {
+      pendingData = pendingData == null ? data : pendingData.mergeIn(data);
+    }
+    schedule();
+  }
+
+  private void schedule() {
+    if (finished || inFlight != null || timerId != -1 || (pendingProgress == null && pendingData == null)) {
+      return;
+    }
+    long delay = flushMs - (System.nanoTime() - lastSentAt) / 1_000_000;
+    if (delay <= 0) {
+      send(report());
+    } else {
+      timerId = vertx.setTimer(delay, t -> {
+        timerId = -1;
+        schedule();
+      });
+    }
+  }
+
+  /** Renews the lease when nothing else was sent for a third of it. */
+  void heartbeat() {
+    if (!finished && inFlight == null && (System.nanoTime() - lastSentAt) / 1_000_000 >= heartbeatMs) {
+      send(report());
+    }
+  }
+
+  private JsonObject report() {
+    JsonObject body = key().put("progress", pendingProgress);
+    if (pendingData != null) {
+      body.put("data", pendingData);
+    }
+    pendingProgress = null;
+    pendingData = null;
+    return body;
+  }
+
+  private void send(JsonObject body) {
+    lastSentAt = System.nanoTime();
+    inFlight = vertx.eventBus().<JsonObject>request(Addresses.JOB_PROGRESS, body, bus).onComplete(done -> {
+      inFlight = null;
+      if (done.succeeded()) {
+        if (done.result().body().getBoolean("cancelled", false)) {
+          cancelled = true;
+        }
+      } else {
+        ApiError error = ApiError.fromThrowable(done.cause());
+        if (error != null && (error.status() == 404 || error.status() == 409)) {
+          cancelled = true;
+        } else {
+          // The store is unreachable: keep the report, newer values first, and try again later.
+          Double lost = body.getDouble("progress");
+          if (lost != null) {
+            pendingProgress = pendingProgress == null ? lost : Math.max(lost, pendingProgress);
+          }
+          JsonObject lostData = body.getJsonObject("data");
+          if (lostData != null) {
+            pendingData = pendingData == null ? lostData : lostData.mergeIn(pendingData);
+          }
+        }
+      }
+      schedule();
+    });
+  }
+
+  /** Ends the attempt: after any report in flight, completes with what is pending plus {@code result}. */
+  Future<JsonObject> complete(JsonObject result) {
+    JsonObject data = end();
+    if (result != null) {
+      data.mergeIn(result);
+    }
+    return afterInFlight().compose(v -> vertx.eventBus().<JsonObject>request(Addresses.JOB_COMPLETE,
+      key().put("data", data), bus)).map(m -> m.body());
+  }
+
+  /** Ends the attempt as failed; pending data still reaches the store first. */
+  Future<JsonObject> fail(String reason, boolean retryable) {
+    JsonObject data = end();
+    Future<?> flushed = afterInFlight();
+    if (!data.isEmpty()) {
+      flushed = flushed.compose(v -> vertx.eventBus().request(Addresses.JOB_PROGRESS, key().put("data", data), bus))
+        .recover(err -> Future.succeededFuture());
+    }
+    return flushed.compose(v -> vertx.eventBus().<JsonObject>request(Addresses.JOB_FAIL,
+      key().put("reason", reason).put("retryable", retryable), bus)).map(m -> m.body());
+  }
+
+  private JsonObject end() {
+    finished = true;
+    cancelled = true;
+    if (timerId != -1) {
+      vertx.cancelTimer(timerId);
+      timerId = -1;
+    }
+    JsonObject data = pendingData == null ? new JsonObject() : pendingData;
+    pendingData = null;
+    pendingProgress = null;
+    return data;
+  }
+
+  private Future<Void> afterInFlight() {
+    return inFlight == null ? Future.succeededFuture() : inFlight.<Void>mapEmpty().otherwiseEmpty();
+  }
+
+  private JsonObject key() {
+    return new JsonObject().put("tenant", tenant).put("id", id).put("attempt", attempt);
+  }
+}

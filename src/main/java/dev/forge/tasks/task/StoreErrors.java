@@ -1,0 +1,51 @@
+package dev.forge.tasks.task;
+
+import dev.forge.tasks.bus.ApiError;
+import dev.forge.tasks.bus.ApiException;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.ClosedConnectionException;
+import java.io.IOException;
+import java.util.UUID;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Tells database failures apart: the client's fault, an outage (503), slowness (504), or a bug (500). */
+final class StoreErrors {
+
+  private static final Logger LOG = LoggerFactory.getLogger(StoreErrors.class);
+
+  private StoreErrors() {
+  }
+
+  static ApiError toApiError(Throwable failure, String operation, String taskId) {
+    if (failure instanceof ApiException api) {
+      return api.error();
+    }
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof PgException pg) {
+        String state = pg.getSqlState() == null ? "" : pg.getSqlState();
+        if (state.equals("57014")) { // query_canceled: statement_timeout
+          LOG.warn("Store {} on task {} timed out in Postgres", operation, taskId);
+          return ApiError.storeTimeout();
+        }
+        if (state.startsWith("08") || state.startsWith("57P") || state.equals("53300") || state.startsWith("53")) {
+          LOG.warn("Store {} on task {}: Postgres unavailable (SQLSTATE {})", operation, taskId, state);
+          return ApiError.storeUnavailable();
+        }
+        if (state.equals("22P05") || state.equals("22021")) { // text the database cannot hold (NUL bytes)
+          return ApiError.invalidParameter(null, "The request holds characters that cannot be stored (such as \\u0000).");
+        }
+        break;
+      }
+      if (t instanceof ClosedConnectionException || t instanceof IOException || t instanceof TimeoutException
+        || t.getClass().getName().contains("Timeout") || t.getClass().getName().contains("Connect")) {
+        LOG.warn("Store {} on task {}: Postgres unreachable ({})", operation, taskId, t.getClass().getSimpleName());
+        return ApiError.storeUnavailable();
+      }
+    }
+    String ref = UUID.randomUUID().toString();
+    LOG.error("Store {} on task {} failed, reference {}", operation, taskId, ref, failure);
+    return ApiError.internal(ref);
+  }
+}

@@ -1,0 +1,237 @@
+package dev.forge.tasks.task;
+
+import static dev.forge.tasks.task.BusBodies.attempt;
+import static dev.forge.tasks.task.BusBodies.id;
+import static dev.forge.tasks.task.BusBodies.integer;
+import static dev.forge.tasks.task.BusBodies.optObject;
+import static dev.forge.tasks.task.BusBodies.string;
+import static dev.forge.tasks.task.BusBodies.tenant;
+
+import dev.forge.tasks.bus.Addresses;
+import dev.forge.tasks.bus.ApiError;
+import dev.forge.tasks.bus.ApiException;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The only owner of the database: answers every command address of {@link Addresses} with one
+ * {@link TaskStore} call, publishes {@link Addresses#UPDATED} for each change it persisted, and
+ * rescues tasks whose worker stopped renewing its lease. Several instances may run, on one node or
+ * many; every statement is safe against the others.
+ */
+public final class StoreVerticle extends VerticleBase {
+
+  /** What the store needs to know; validated by the config loader. */
+  public record Settings(PgConnectOptions connect, int poolSize, Set<String> knownTypes, int defaultMaxAttempts,
+                         long leaseMs, long retryBaseMs, long rescueIntervalMs) {
+  }
+
+  private record Reply(Object body, DeliveryOptions options) {
+  }
+
+  private final Settings settings;
+  private Pool pool;
+  private TaskStore store;
+
+  public StoreVerticle(Settings settings) {
+    this.settings = settings;
+  }
+
+  @Override
+  public Future<?> start() {
+    pool = PgBuilder.pool()
+      .with(new PoolOptions().setMaxSize(settings.poolSize()).setConnectionTimeout(3))
+      .with(new NetClientOptions().setConnectTimeout(3000))
+      .connectingTo(settings.connect())
+      .using(vertx)
+      .build();
+    store = new TaskStore(pool);
+    List<Future<Void>> registered = new ArrayList<>();
+    registered.add(consume(Addresses.CREATE, this::create));
+    registered.add(consume(Addresses.GET, body -> store.get(tenant(body), id(body)).map(StoreVerticle::trace)));
+    registered.add(consume(Addresses.LIST, this::list));
+    registered.add(consume(Addresses.CANCEL, body -> store.cancel(tenant(body), id(body)).map(c -> {
+      if (c.changed()) {
+        publish(c.trace());
+      }
+      return trace(c.trace());
+    })));
+    registered.add(consume(Addresses.DELETE, body -> store.delete(tenant(body), id(body)).map(t -> {
+      vertx.eventBus().publish(Addresses.UPDATED, t.toJson(), t.headers().addHeader(Addresses.HEADER_DELETED, "true"));
+      return new Reply(new JsonObject().put("id", t.id()).put("object", "task.deleted").put("deleted", true),
+        new DeliveryOptions());
+    })));
+    registered.add(consume(Addresses.PING, body -> store.ping().map(new Reply(new JsonObject(), new DeliveryOptions()))));
+    registered.add(consume(Addresses.JOB_CLAIM, this::claim));
+    registered.add(consume(Addresses.JOB_PROGRESS, this::progress));
+    registered.add(consume(Addresses.JOB_COMPLETE, body -> store.complete(tenant(body), id(body), attempt(body),
+      optObject(body, "data")).map(this::published)));
+    registered.add(consume(Addresses.JOB_FAIL, body -> store.fail(tenant(body), id(body), attempt(body),
+      reason(body), BusBodies.bool(body, "retryable", false), settings.retryBaseMs()).map(this::published)));
+    registered.add(consume(Addresses.JOB_RELEASE, body -> store.release(string(body, "worker")).map(traces -> {
+      traces.forEach(this::published);
+      return new Reply(new JsonObject().put("released", traces.size()), new DeliveryOptions());
+    })));
+    if (settings.rescueIntervalMs() > 0) {
+      vertx.setPeriodic(settings.rescueIntervalMs(), timer -> rescue());
+    }
+    return Future.all(registered);
+  }
+
+  @Override
+  public Future<?> stop() {
+    return pool == null ? Future.succeededFuture() : pool.close();
+  }
+
+  private Future<Reply> create(JsonObject body) {
+    String type = string(body, "type");
+    if (!settings.knownTypes().contains(type)) {
+      throw new ApiException(ApiError.unknownType(type));
+    }
+    String id = body.getValue("id") == null ? TaskIds.newId() : string(body, "id");
+    if (!TaskIds.isValid(id)) {
+      throw BusBodies.invalid("id", "'id' must match ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$.");
+    }
+    JsonObject data = new JsonObject().put("operation", type);
+    JsonObject extra = optObject(body, "data");
+    if (extra != null) {
+      extra.forEach(e -> {
+        if (!e.getKey().equals("operation")) {
+          data.put(e.getKey(), e.getValue());
+        }
+      });
+    }
+    JsonObject input = optObject(body, "input");
+    int maxAttempts = integer(body, "max_attempts", 1, 100, settings.defaultMaxAttempts());
+    return store.create(tenant(body), id, type, data, input, maxAttempts).map(c -> {
+      if (c.created()) {
+        publish(c.trace());
+        vertx.eventBus().publish(Addresses.JOB_AVAILABLE, new JsonObject().put("type", type));
+      }
+      Reply reply = trace(c.trace());
+      reply.options().addHeader(Addresses.HEADER_CREATED, Boolean.toString(c.created()));
+      return reply;
+    });
+  }
+
+  private Future<Reply> list(JsonObject body) {
+    int limit = integer(body, "limit", 1, 100, 20);
+    String order = body.getValue("order") == null ? "desc" : string(body, "order");
+    if (!order.equals("asc") && !order.equals("desc")) {
+      throw BusBodies.invalid("order", "'order' must be 'asc' or 'desc'.");
+    }
+    List<String> statuses = null;
+    if (body.getValue("status") != null) {
+      if (!(body.getValue("status") instanceof JsonArray array) || array.isEmpty()) {
+        throw BusBodies.invalid("status", "'status' must be a non-empty array of statuses.");
+      }
+      statuses = new ArrayList<>();
+      for (Object s : array) {
+        if (!(s instanceof String str) || TaskStatus.fromWire(str) == null) {
+          throw BusBodies.invalid("status", "'status' holds an unknown status: '" + ApiError.printable(String.valueOf(s)) + "'.");
+        }
+        statuses.add(str);
+      }
+    }
+    return store.list(tenant(body), limit, order.equals("asc"), cursor(body, "after"), cursor(body, "before"),
+        statuses, BusBodies.optString(body, "type"))
+      .map(page -> new Reply(TaskStore.listJson(page), new DeliveryOptions()));
+  }
+
+  private static String cursor(JsonObject body, String key) {
+    String v = BusBodies.optString(body, key);
+    if (v != null && !TaskIds.isValid(v)) {
+      throw BusBodies.invalid(key, "'" + key + "' must be a task id.");
+    }
+    return v;
+  }
+
+  private Future<Reply> claim(JsonObject body) {
+    JsonArray types = body.getJsonArray("types", new JsonArray());
+    List<String> list = new ArrayList<>();
+    types.forEach(t -> list.add(String.valueOf(t)));
+    int limit = integer(body, "limit", 1, 100, 1);
+    String worker = string(body, "worker");
+    return store.claim(list, limit, worker, settings.leaseMs()).map(claimed -> {
+      JsonArray jobs = new JsonArray();
+      for (TaskStore.Claimed c : claimed) {
+        publish(c.trace());
+        jobs.add(new JsonObject().put("tenant", c.trace().tenant()).put("id", c.trace().id())
+          .put("type", c.trace().type()).put("attempt", c.attempt()).put("input", c.input())
+          .put("data", c.trace().data()).put("lease_ms", settings.leaseMs()));
+      }
+      return new Reply(new JsonObject().put("jobs", jobs), new DeliveryOptions());
+    });
+  }
+
+  private Future<Reply> progress(JsonObject body) {
+    return store.progress(tenant(body), id(body), attempt(body), BusBodies.progress(body), optObject(body, "data"),
+      settings.leaseMs()).map(r -> {
+        if (r.trace() != null) {
+          publish(r.trace());
+        }
+        return new Reply(new JsonObject().put("cancelled", r.cancelled()), new DeliveryOptions());
+      });
+  }
+
+  private static String reason(JsonObject body) {
+    String reason = string(body, "reason");
+    return reason.length() > 2000 ? reason.substring(0, 2000) + "..." : reason;
+  }
+
+  private void rescue() {
+    store.rescue(100, settings.retryBaseMs()).onSuccess(traces -> traces.forEach(this::published));
+  }
+
+  private Reply published(Trace t) {
+    publish(t);
+    if (t.status() == TaskStatus.PENDING) {
+      vertx.eventBus().publish(Addresses.JOB_AVAILABLE, new JsonObject().put("type", t.type()));
+    }
+    return trace(t);
+  }
+
+  private void publish(Trace t) {
+    vertx.eventBus().publish(Addresses.UPDATED, t.toJson(), t.headers());
+  }
+
+  private static Reply trace(Trace t) {
+    return new Reply(t.toJson(), t.headers());
+  }
+
+  private Future<Void> consume(String address, Function<JsonObject, Future<Reply>> handler) {
+    return vertx.eventBus().<Object>consumer(address, message -> {
+      Future<Reply> result;
+      try {
+        result = handler.apply(BusBodies.body(message.body()));
+      } catch (RuntimeException e) {
+        result = Future.failedFuture(e);
+      }
+      result.onComplete(done -> {
+        if (done.succeeded()) {
+          message.reply(done.result().body(), done.result().options());
+        } else {
+          fail(message, address, done.cause());
+        }
+      });
+    }).completion();
+  }
+
+  private static void fail(Message<Object> message, String address, Throwable cause) {
+    Object id = message.body() instanceof JsonObject json ? json.getValue("id") : null;
+    StoreErrors.toApiError(cause, address, id == null ? "-" : ApiError.printable(id.toString())).failReply(message);
+  }
+}

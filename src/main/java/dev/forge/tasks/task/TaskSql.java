@@ -1,0 +1,126 @@
+package dev.forge.tasks.task;
+
+/** Every statement the store runs. Values are always bound as {@code $n}, never spliced in. */
+final class TaskSql {
+
+  private TaskSql() {
+  }
+
+  private static final String C = Trace.COLUMNS;
+
+  /** $1 tenant, $2 id, $3 type, $4 data, $5 input, $6 max_attempts. */
+  static final String INSERT = """
+      INSERT INTO tasks (tenant, id, type, data, input, max_attempts)
+      VALUES ($1, $2, $3, $4, $5, $6)
+      ON CONFLICT (tenant, id) DO NOTHING
+      RETURNING\s""" + C;
+
+  /** $1 tenant, $2 id. */
+  static final String GET = "SELECT " + C + " FROM tasks WHERE tenant = $1 AND id = $2";
+
+  /** $1 tenant, $2 id. */
+  static final String SEQ_OF = "SELECT seq FROM tasks WHERE tenant = $1 AND id = $2";
+
+  /** $1 tenant, $2 statuses or null, $3 type or null, $4 lower seq bound (exclusive) or null, $5 upper or null, $6 limit. */
+  private static final String LIST = """
+      SELECT %s FROM tasks
+      WHERE tenant = $1
+        AND ($2::text[] IS NULL OR status = ANY($2::text[]))
+        AND ($3::text IS NULL OR type = $3::text)
+        AND ($4::bigint IS NULL OR seq > $4::bigint)
+        AND ($5::bigint IS NULL OR seq < $5::bigint)
+      ORDER BY seq %s
+      LIMIT $6""";
+
+  static final String LIST_ASC = LIST.formatted(C, "ASC");
+  static final String LIST_DESC = LIST.formatted(C, "DESC");
+
+  /** $1 tenant, $2 id. */
+  static final String CANCEL = """
+      UPDATE tasks SET status = 'cancelled', failure_reason = 'Cancelled by request.',
+        version = version + 1, updated_at = now(), lease_owner = NULL, lease_expires_at = NULL
+      WHERE tenant = $1 AND id = $2 AND status IN ('pending', 'in_progress')
+      RETURNING\s""" + C;
+
+  /** $1 tenant, $2 id. */
+  static final String DELETE = """
+      DELETE FROM tasks
+      WHERE tenant = $1 AND id = $2 AND status IN ('completed', 'failed', 'cancelled')
+      RETURNING\s""" + C;
+
+  /** $1 types, $2 limit, $3 worker, $4 lease ms. */
+  static final String CLAIM = """
+      UPDATE tasks t SET status = 'in_progress', attempt = t.attempt + 1, progress = 0,
+        lease_owner = $3, lease_expires_at = now() + $4::double precision * interval '1 millisecond',
+        version = t.version + 1, updated_at = now()
+      FROM (SELECT tenant, id FROM tasks
+            WHERE status = 'pending' AND type = ANY($1::text[]) AND run_after <= now()
+            ORDER BY run_after, seq
+            LIMIT $2
+            FOR UPDATE SKIP LOCKED) c
+      WHERE t.tenant = c.tenant AND t.id = c.id
+      RETURNING t.attempt, t.input,\s""" + Trace.columns("t.");
+
+  /** $1 tenant, $2 id, $3 attempt, $4 progress or null, $5 data patch, $6 lease ms. */
+  static final String PROGRESS = """
+      UPDATE tasks SET progress = GREATEST(progress, COALESCE($4::double precision, progress)),
+        data = data || ($5::jsonb - 'operation'),
+        version = version + 1, updated_at = now(),
+        lease_expires_at = now() + $6::double precision * interval '1 millisecond'
+      WHERE tenant = $1 AND id = $2 AND attempt = $3 AND status = 'in_progress'
+      RETURNING\s""" + C;
+
+  /** $1 tenant, $2 id, $3 attempt, $4 lease ms. Renews the lease without changing the task. */
+  static final String HEARTBEAT = """
+      UPDATE tasks SET lease_expires_at = now() + $4::double precision * interval '1 millisecond'
+      WHERE tenant = $1 AND id = $2 AND attempt = $3 AND status = 'in_progress'
+      RETURNING id""";
+
+  /** $1 tenant, $2 id. What a refused job report is told. */
+  static final String STATE = "SELECT status, attempt FROM tasks WHERE tenant = $1 AND id = $2";
+
+  /** $1 tenant, $2 id, $3 attempt, $4 data patch. */
+  static final String COMPLETE = """
+      UPDATE tasks SET status = 'completed', progress = 1, data = data || ($4::jsonb - 'operation'),
+        failure_reason = NULL, version = version + 1, updated_at = now(),
+        lease_owner = NULL, lease_expires_at = NULL
+      WHERE tenant = $1 AND id = $2 AND attempt = $3 AND status = 'in_progress'
+      RETURNING\s""" + C;
+
+  private static final String RETRY_AT =
+    "now() + least(300000, $B::double precision * power(2, attempt - 1)) * (0.75 + random() * 0.5)"
+      + " * interval '1 millisecond'";
+
+  /** $1 tenant, $2 id, $3 attempt, $4 reason, $5 retryable, $6 retry base ms. */
+  static final String FAIL = """
+      UPDATE tasks SET
+        status = CASE WHEN $5 AND attempt < max_attempts THEN 'pending' ELSE 'failed' END,
+        failure_reason = CASE WHEN $5 AND attempt < max_attempts THEN NULL ELSE $4 END,
+        run_after = %s,
+        version = version + 1, updated_at = now(), lease_owner = NULL, lease_expires_at = NULL
+      WHERE tenant = $1 AND id = $2 AND attempt = $3 AND status = 'in_progress'
+      RETURNING\s""".formatted(RETRY_AT.replace("$B", "$6")) + C;
+
+  /** $1 limit, $2 retry base ms. Hands back tasks whose worker stopped renewing its lease. */
+  static final String RESCUE = """
+      UPDATE tasks SET
+        status = CASE WHEN attempt < max_attempts THEN 'pending' ELSE 'failed' END,
+        failure_reason = CASE WHEN attempt < max_attempts THEN NULL
+          ELSE 'The worker running this task was lost (attempt ' || attempt || ' of ' || max_attempts || ').' END,
+        run_after = %s,
+        version = version + 1, updated_at = now(), lease_owner = NULL, lease_expires_at = NULL
+      WHERE (tenant, id) IN (SELECT tenant, id FROM tasks
+                             WHERE status = 'in_progress' AND lease_expires_at < now()
+                             LIMIT $1 FOR UPDATE SKIP LOCKED)
+      RETURNING\s""".formatted(RETRY_AT.replace("$B", "$2")) + C;
+
+  /**
+   * $1 worker. Hands back at once the leases of a worker that is shutting down; the hand-back does
+   * not use up one of the task's attempts.
+   */
+  static final String RELEASE = """
+      UPDATE tasks SET status = 'pending', run_after = now(), max_attempts = max_attempts + 1,
+        version = version + 1, updated_at = now(), lease_owner = NULL, lease_expires_at = NULL
+      WHERE lease_owner = $1 AND status = 'in_progress'
+      RETURNING\s""" + C;
+}

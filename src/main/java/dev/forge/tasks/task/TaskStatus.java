@@ -1,0 +1,29 @@
+package dev.forge.tasks.task;
+
+import java.util.Locale;
+
+/** The five states of a task; the last three are terminal and never change again. */
+public enum TaskStatus {
+  PENDING, IN_PROGRESS, COMPLETED, FAILED, CANCELLED;
+
+  private final String wire = name().toLowerCase(Locale.ROOT);
+
+  /** The name used in JSON and in the database. */
+  public String wire() {
+    return wire;
+  }
+
+  public boolean terminal() {
+    return this == COMPLETED || this == FAILED || this == CANCELLED;
+  }
+
+  /** The status for a wire name, or {@code null} when there is none. */
+  public static TaskStatus fromWire(String s) {
+    for (TaskStatus status : values()) {
+      if (status.wire.equals(s)) {
+        return status;
+      }
+    }
+    return null;
+  }
+}
