@@ -1,0 +1,83 @@
+package dev.forge.tasks.support;
+
+import io.vertx.pgclient.PgConnectOptions;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Locale;
+import java.util.UUID;
+
+/**
+ * The Postgres that tests run against: the server named by the standard {@code PGHOST},
+ * {@code PGPORT}, {@code PGUSER}, {@code PGPASSWORD} variables when {@code PGHOST} is set, or else
+ * one embedded Postgres per test JVM. Every call of {@link #freshDatabase()} creates a new, empty
+ * database, so tests never see each other's rows.
+ */
+public final class TestDatabase {
+
+  private static EmbeddedPostgres embedded;
+  private static PgConnectOptions server;
+
+  private TestDatabase() {
+  }
+
+  /** Connection options of the server itself (its {@code postgres} database). */
+  public static synchronized PgConnectOptions server() {
+    if (server != null) {
+      return server;
+    }
+    String host = System.getenv("PGHOST");
+    if (host != null && !host.isBlank()) {
+      server = new PgConnectOptions().setHost(host)
+        .setPort(Integer.parseInt(System.getenv().getOrDefault("PGPORT", "5432")))
+        .setUser(System.getenv().getOrDefault("PGUSER", "postgres"))
+        .setPassword(System.getenv("PGPASSWORD"))
+        .setDatabase("postgres");
+    } else {
+      try {
+        embedded = EmbeddedPostgres.builder().start();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          embedded.close();
+        } catch (IOException ignored) {
+          // The JVM is exiting.
+        }
+      }));
+      server = new PgConnectOptions().setHost("127.0.0.1").setPort(embedded.getPort())
+        .setUser("postgres").setDatabase("postgres");
+    }
+    return server;
+  }
+
+  /** True when tests run against an external server rather than the embedded one. */
+  public static boolean external() {
+    server();
+    return embedded == null;
+  }
+
+  /** Creates an empty database and returns options to connect to it. */
+  public static PgConnectOptions freshDatabase() {
+    PgConnectOptions s = server();
+    String name = "tasks_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16).toLowerCase(Locale.ROOT);
+    sql(s, "CREATE DATABASE " + name);
+    return new PgConnectOptions(s).setDatabase(name);
+  }
+
+  /** Runs one statement over JDBC (test set-up only; the server itself never uses JDBC). */
+  public static void sql(PgConnectOptions db, String statement) {
+    String url = "jdbc:postgresql://" + db.getHost() + ":" + db.getPort() + "/" + db.getDatabase();
+    try (Connection c = DriverManager.getConnection(url, db.getUser(), db.getPassword());
+         Statement st = c.createStatement()) {
+      st.execute(statement);
+    } catch (SQLException e) {
+      throw new IllegalStateException("SQL failed on " + db.getDatabase() + ": " + statement, e);
+    }
+  }
+}
