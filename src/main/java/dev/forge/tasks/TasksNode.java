@@ -91,7 +91,8 @@ public final class TasksNode {
       Math.max(1, config.pgPoolSize() / config.storeInstances()), new HashSet<>(config.taskTypes()),
       config.defaultMaxAttempts(), config.leaseMs(), config.retryBaseMs(), Math.max(500, config.leaseMs() / 6));
     HttpVerticle.Settings http = new HttpVerticle.Settings(config.httpHost(), config.httpPort(),
-      config.bodyLimitBytes(), config.busTimeoutMs(), config.apiKeys(), config.benchRoutes());
+      config.bodyLimitBytes(), config.busTimeoutMs(), config.apiKeys(),
+      Math.max(1, config.maxWaiters() / config.httpInstances()), config.sseKeepAliveMs(), config.benchRoutes());
     JobVerticle.Settings job = new JobVerticle.Settings(config.jobConcurrency(), config.jobPollMs(),
       config.progressFlushMs(), config.jobTimeoutMs(), config.busTimeoutMs());
 

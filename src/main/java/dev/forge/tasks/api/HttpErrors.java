@@ -58,6 +58,11 @@ final class HttpErrors {
     return new ApiError(415, "unsupported_media_type", "The request body must be sent as application/json.", null);
   }
 
+  static ApiError tooManyWaiters() {
+    return new ApiError(503, "too_many_waiters",
+      "This node holds as many waiting requests and event streams as it is configured for; retry shortly.", null);
+  }
+
   static ApiError invalidApiKey() {
     return new ApiError(401, "invalid_api_key", "Missing or invalid API key; send Authorization: Bearer <key>.", null);
   }

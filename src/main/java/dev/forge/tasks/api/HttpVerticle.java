@@ -27,7 +27,7 @@ public final class HttpVerticle extends VerticleBase {
 
   /** {@code apiKeys} maps each key to its tenant; empty means the server is open. */
   public record Settings(String host, int port, int bodyLimitBytes, long busTimeoutMs, Map<String, String> apiKeys,
-                         boolean benchRoutes) {
+                         int maxWaiters, long keepAliveMs, boolean benchRoutes) {
   }
 
   private final Settings settings;
@@ -40,7 +40,8 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
-    TaskRoutes tasks = new TaskRoutes(vertx, settings.busTimeoutMs());
+    Watchers watchers = new Watchers(settings.maxWaiters());
+    TaskRoutes tasks = new TaskRoutes(vertx, settings.busTimeoutMs(), watchers, settings.keepAliveMs());
 
     router.get("/health").handler(ctx -> json(ctx, new JsonObject().put("status", "ok")));
     router.get("/ready").handler(this::ready);
@@ -54,6 +55,7 @@ public final class HttpVerticle extends VerticleBase {
     router.post("/v1/tasks").handler(body).handler(tasks::create);
     router.get("/v1/tasks").handler(tasks::list);
     router.get("/v1/tasks/:id").handler(tasks::get);
+    router.get("/v1/tasks/:id/events").handler(tasks::events);
     router.delete("/v1/tasks/:id").handler(tasks::delete);
     router.post("/v1/tasks/:id/cancel").handler(body).handler(tasks::cancel);
 
@@ -75,7 +77,7 @@ public final class HttpVerticle extends VerticleBase {
       .invalidRequestHandler(req -> req.response().setStatusCode(400).putHeader("Content-Type", "application/json")
         .end(dev.forge.tasks.bus.ApiError.invalidParameter(null, "The HTTP request is malformed or its line or headers are too large.")
           .toResponseJson().toBuffer()));
-    return server.listen().onSuccess(s -> LOG.debug("HTTP listening on {}:{}", settings.host(), s.actualPort()));
+    return watchers.start(vertx).compose(v -> server.listen()).onSuccess(s -> LOG.debug("HTTP listening on {}:{}", settings.host(), s.actualPort()));
   }
 
   /** The port the server listens on (useful when configured with port 0). */
@@ -129,6 +131,9 @@ public final class HttpVerticle extends VerticleBase {
     }
     if (path.endsWith("/cancel")) {
       return "POST";
+    }
+    if (path.endsWith("/events")) {
+      return "GET";
     }
     if (path.startsWith("/v1/tasks/")) {
       return "GET, DELETE";

@@ -11,6 +11,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -26,10 +27,14 @@ final class TaskRoutes {
 
   private final Vertx vertx;
   private final DeliveryOptions busOptions;
+  private final Watchers watchers;
+  private final long keepAliveMs;
 
-  TaskRoutes(Vertx vertx, long busTimeoutMs) {
+  TaskRoutes(Vertx vertx, long busTimeoutMs, Watchers watchers, long keepAliveMs) {
     this.vertx = vertx;
     this.busOptions = new DeliveryOptions().setSendTimeout(busTimeoutMs);
+    this.watchers = watchers;
+    this.keepAliveMs = keepAliveMs;
   }
 
   void get(RoutingContext ctx) {
@@ -38,19 +43,53 @@ final class TaskRoutes {
       HttpErrors.send(ctx, ApiError.taskNotFound(id));
       return;
     }
-    request(Addresses.GET, key(ctx, id)).onComplete(done -> {
+    int wait;
+    try {
+      String waitParam = single(ctx.queryParams(), "wait");
+      wait = waitParam == null ? 0 : QueryParams.integer("wait", waitParam, 0, 60);
+    } catch (ApiException e) {
+      HttpErrors.send(ctx, e.error());
+      return;
+    }
+    if (wait > 0) {
+      new LongPoll(vertx, watchers, ctx, ctx.get(TENANT), id).start(wait, this::read);
+      return;
+    }
+    read(ctx.get(TENANT), id).onComplete(done -> {
       if (done.failed()) {
         HttpErrors.send(ctx, done.cause());
-        return;
+      } else {
+        sendState(ctx, done.result(), ctx.request().getHeader("If-None-Match"));
       }
-      Message<Object> reply = done.result();
-      String etag = reply.headers().get(Addresses.HEADER_ETAG);
-      if (etagMatches(ctx.request().getHeader("If-None-Match"), etag)) {
-        pollHint(ctx, reply).putHeader("ETag", etag).setStatusCode(304).end();
-        return;
-      }
-      sendTrace(ctx, reply, 200);
     });
+  }
+
+  void events(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    if (!TaskIds.isValid(id)) {
+      HttpErrors.send(ctx, ApiError.taskNotFound(id));
+      return;
+    }
+    new EventStream(vertx, watchers, ctx, ctx.get(TENANT), id).start(keepAliveMs, this::read);
+  }
+
+  /** The task's current state, read through the store. */
+  Future<Watchers.Update> read(String tenant, String id) {
+    return request(Addresses.GET, new JsonObject().put("tenant", tenant).put("id", id))
+      .map(reply -> Watchers.Update.of((JsonObject) reply.body(), reply.headers()));
+  }
+
+  /** 304 when {@code ifNoneMatch} names the state's tag, else 200 with the Trace. */
+  static void sendState(RoutingContext ctx, Watchers.Update state, String ifNoneMatch) {
+    HttpServerResponse response = ctx.response().putHeader("ETag", state.etag());
+    if (!state.terminal()) {
+      response.putHeader("Poll-After-Ms", "pending".equals(state.status()) ? "1000" : "500");
+    }
+    if (etagMatches(ifNoneMatch, state.etag())) {
+      response.setStatusCode(304).end();
+    } else {
+      response.putHeader("Content-Type", "application/json").end(state.trace().toBuffer());
+    }
   }
 
   void create(RoutingContext ctx) {
@@ -162,19 +201,8 @@ final class TaskRoutes {
   }
 
   private static void sendTrace(RoutingContext ctx, Message<Object> reply, int status) {
-    pollHint(ctx, reply)
-      .putHeader("ETag", reply.headers().get(Addresses.HEADER_ETAG))
-      .putHeader("Content-Type", "application/json")
-      .setStatusCode(status)
-      .end(((JsonObject) reply.body()).toBuffer());
-  }
-
-  private static io.vertx.core.http.HttpServerResponse pollHint(RoutingContext ctx, Message<Object> reply) {
-    TaskStatus status = TaskStatus.fromWire(reply.headers().get(Addresses.HEADER_STATUS));
-    if (status != null && !status.terminal()) {
-      ctx.response().putHeader("Poll-After-Ms", status == TaskStatus.PENDING ? "1000" : "500");
-    }
-    return ctx.response();
+    ctx.response().setStatusCode(status);
+    sendState(ctx, Watchers.Update.of((JsonObject) reply.body(), reply.headers()), null);
   }
 
   /** {@code If-None-Match} may list several tags, weak or strong, or be {@code *}. */

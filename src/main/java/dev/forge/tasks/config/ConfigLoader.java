@@ -26,6 +26,8 @@ public final class ConfigLoader {
     {"httpPort", "HTTP_PORT", "10000"},
     {"httpInstances", "TASKS_HTTP_INSTANCES", "2"},
     {"bodyLimitBytes", "TASKS_BODY_LIMIT_BYTES", "1048576"},
+    {"maxWaiters", "TASKS_MAX_WAITERS", "50000"},
+    {"sseKeepAliveMs", "TASKS_SSE_KEEPALIVE_MS", "15000"},
     {"pgHost", "PGHOST", null},
     {"pgPort", "PGPORT", "5432"},
     {"pgDatabase", "PGDATABASE", "postgres"},
@@ -90,8 +92,9 @@ public final class ConfigLoader {
         source = "config key '" + s[0] + "'";
       }
       String fromEnv = env.get(s[1]);
-      if (fromEnv != null && !fromEnv.isEmpty()) {
-        value = fromEnv;
+      if (fromEnv != null) {
+        // Set but empty means "none" (TASKS_JOB_TYPES= runs no job; PGHOST= uses the embedded database).
+        value = fromEnv.isEmpty() ? null : fromEnv;
         source = "environment variable " + s[1];
       }
       c.values.put(s[0], value);
@@ -115,7 +118,8 @@ public final class ConfigLoader {
     }
     return new TasksConfig(
       string("httpHost"), integer("httpPort", 0, 65535), integer("httpInstances", 1, 64),
-      integer("bodyLimitBytes", 1024, 64 * 1024 * 1024),
+      integer("bodyLimitBytes", 1024, 64 * 1024 * 1024), integer("maxWaiters", 1, 10_000_000),
+      integer("sseKeepAliveMs", 100, 3_600_000),
       values.get("pgHost"), integer("pgPort", 1, 65535), string("pgDatabase"), string("pgUser"),
       values.get("pgPassword"), integer("pgPoolSize", 1, 200),
       string("dataDir"),

@@ -8,7 +8,7 @@ import java.util.Map;
  * is documented by its row in the README's configuration table.
  */
 public record TasksConfig(
-  String httpHost, int httpPort, int httpInstances, int bodyLimitBytes,
+  String httpHost, int httpPort, int httpInstances, int bodyLimitBytes, int maxWaiters, long sseKeepAliveMs,
   String pgHost, int pgPort, String pgDatabase, String pgUser, String pgPassword, int pgPoolSize,
   String dataDir,
   Map<String, String> apiKeys,
