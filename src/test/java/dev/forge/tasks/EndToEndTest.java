@@ -1,0 +1,234 @@
+package dev.forge.tasks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.forge.tasks.bus.ApiException;
+import dev.forge.tasks.client.TasksClient;
+import dev.forge.tasks.config.TasksConfig;
+import dev.forge.tasks.job.DocumentAnalysisJob;
+import dev.forge.tasks.job.Job;
+import dev.forge.tasks.job.JobCancelledException;
+import dev.forge.tasks.job.JobContext;
+import dev.forge.tasks.support.TestDatabase;
+import dev.forge.tasks.support.TestNodes;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The whole server in this JVM, on a fresh database, driven through HTTP and the event bus as its users do. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class EndToEndTest {
+
+  /** A job that reports progress until its task is cancelled; it records how it ended. */
+  static final class UntilCancelledJob implements Job {
+    final Map<String, CompletableFuture<String>> endings = new ConcurrentHashMap<>();
+
+    @Override
+    public String type() {
+      return "until_cancelled";
+    }
+
+    @Override
+    public JsonObject run(JobContext ctx) throws InterruptedException {
+      CompletableFuture<String> ending = endings.computeIfAbsent(ctx.taskId(), k -> new CompletableFuture<>());
+      try {
+        for (int i = 0; ; i++) {
+          ctx.progress(Math.min(0.99, i / 1000.0), new JsonObject().put("step", i));
+          Thread.sleep(5); // simulated work between reports
+        }
+      } catch (JobCancelledException e) {
+        ending.complete("cancelled");
+        throw e;
+      }
+    }
+  }
+
+  static TasksNode node;
+  static WebClient http;
+  static int port;
+  static final UntilCancelledJob UNTIL_CANCELLED = new UntilCancelledJob();
+
+  @BeforeAll
+  static void start() throws Exception {
+    TasksConfig config = TestNodes.config(TestDatabase.freshDatabase(), Map.of(
+      "TASKS_TYPES", "document_analysis,until_cancelled,nobody_runs_this",
+      "TASKS_JOB_TYPES", "document_analysis,until_cancelled"));
+    port = config.httpPort();
+    node = TasksNode.start(config, type -> type.equals("until_cancelled") ? UNTIL_CANCELLED
+      : TasksNode.BUILT_IN_JOBS.get(type)).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    http = WebClient.create(node.vertx(), new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (node != null) {
+      node.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  private static JsonObject create(JsonObject body) throws Exception {
+    HttpResponse<Buffer> r = await(http.post("/v1/tasks").putHeader("Content-Type", "application/json")
+      .sendBuffer(body.toBuffer()));
+    assertEquals(202, r.statusCode(), r.bodyAsString());
+    return r.bodyAsJsonObject();
+  }
+
+  @Test
+  void documentAnalysisRunsToCompletionWhileClientsLongPoll() throws Exception {
+    String text = "Vert.x is a toolkit for reactive applications on the JVM. "
+      + "Postgres stores every task durably. "
+      + "Reactive applications handle many clients with few threads. "
+      + "The weather was pleasant yesterday. "
+      + "A reactive toolkit and a durable Postgres make task status fast and safe for applications.";
+    JsonObject task = create(new JsonObject().put("type", "document_analysis").put("input", new JsonObject().put("text", text)));
+    assertEquals("pending", task.getString("status"));
+    assertEquals(new JsonObject().put("operation", "document_analysis"), task.getJsonObject("data"));
+    String id = task.getString("id");
+    assertTrue(id.matches("task_[A-Za-z0-9]{24}"), id);
+
+    String etag = null;
+    double lastProgress = 0;
+    JsonObject state = task;
+    for (int polls = 0; polls < 50 && !state.getString("status").equals("completed"); polls++) {
+      var request = http.get("/v1/tasks/" + id + "?wait=10");
+      if (etag != null) {
+        request.putHeader("If-None-Match", etag);
+      }
+      HttpResponse<Buffer> r = await(request.send());
+      if (r.statusCode() == 304) {
+        continue;
+      }
+      assertEquals(200, r.statusCode(), r.bodyAsString());
+      etag = r.getHeader("ETag");
+      state = r.bodyAsJsonObject();
+      assertTrue(state.getDouble("progress") >= lastProgress, "progress went down: " + state);
+      lastProgress = state.getDouble("progress");
+    }
+    assertEquals("completed", state.getString("status"), state.encode());
+    assertEquals(1.0, state.getDouble("progress"));
+    JsonObject data = state.getJsonObject("data");
+    assertEquals("document_analysis", data.getString("operation"));
+    assertEquals(5, data.getInteger("sentences"));
+    assertTrue(data.getString("summary").contains("reactive"), data.encode());
+    assertFalse(data.getString("summary").contains("weather"), data.encode());
+    assertTrue(data.getJsonArray("keywords").contains("reactive"), data.encode());
+    assertTrue(data.getJsonArray("keywords").contains("applications"), data.encode());
+    assertNotNull(state.getLong("updated_at"));
+    assertTrue(state.containsKey("failure_reason") && state.getValue("failure_reason") == null);
+  }
+
+  @Test
+  void emptyTextFailsTheTaskNotTheServer() throws Exception {
+    String id = create(new JsonObject().put("type", "document_analysis").put("input", new JsonObject().put("text", "   ")))
+      .getString("id");
+    JsonObject state = await(http.get("/v1/tasks/" + id + "?wait=10").send()).bodyAsJsonObject();
+    for (int i = 0; i < 20 && !state.getString("status").equals("failed"); i++) {
+      state = await(http.get("/v1/tasks/" + id + "?wait=10").putHeader("If-None-Match", "\"none\"").send()).bodyAsJsonObject();
+    }
+    assertEquals("failed", state.getString("status"));
+    assertTrue(state.getString("failure_reason").contains("empty"), state.encode());
+    assertEquals(200, await(http.get("/health").send()).statusCode());
+  }
+
+  @Test
+  void cancelReachesTheRunningJobAndTheEventStreamEndsWithIt() throws Exception {
+    String id = create(new JsonObject().put("type", "until_cancelled")).getString("id");
+    HttpClient client = node.vertx().createHttpClient();
+    List<String> events = new ArrayList<>();
+    Promise<Void> streamEnded = Promise.promise();
+    Promise<Void> running = Promise.promise();
+    HttpClientResponse response = await(client.request(new RequestOptions().setMethod(HttpMethod.GET)
+      .setHost("127.0.0.1").setPort(port).setURI("/v1/tasks/" + id + "/events")).compose(req -> req.send()));
+    assertEquals(200, response.statusCode());
+    assertTrue(response.getHeader("Content-Type").startsWith("text/event-stream"));
+    StringBuilder buffer = new StringBuilder();
+    response.handler(chunk -> {
+      buffer.append(chunk.toString());
+      int end;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        String event = buffer.substring(0, end);
+        buffer.delete(0, end + 2);
+        if (event.startsWith("event: task.updated")) {
+          events.add(event);
+          if (event.contains("\"in_progress\"")) {
+            running.tryComplete();
+          }
+        }
+      }
+    });
+    response.endHandler(v -> streamEnded.complete());
+    await(running.future());
+
+    HttpResponse<Buffer> cancel = await(http.post("/v1/tasks/" + id + "/cancel").send());
+    assertEquals(200, cancel.statusCode(), cancel.bodyAsString());
+    assertEquals("cancelled", cancel.bodyAsJsonObject().getString("status"));
+    assertEquals("cancelled", UNTIL_CANCELLED.endings.get(id).get(5, TimeUnit.SECONDS));
+    await(streamEnded.future());
+
+    String last = events.get(events.size() - 1);
+    assertTrue(last.contains("\"status\":\"cancelled\""), last);
+    long previous = 0;
+    for (String e : events) {
+      long version = Long.parseLong(e.lines().filter(l -> l.startsWith("id: ")).findFirst().orElseThrow().substring(4));
+      assertTrue(version > previous, "event ids must increase: " + events);
+      previous = version;
+    }
+    HttpResponse<Buffer> again = await(http.post("/v1/tasks/" + id + "/cancel").send());
+    assertEquals(200, again.statusCode());
+    HttpResponse<Buffer> after = await(http.get("/v1/tasks/" + id).send());
+    assertEquals("cancelled", after.bodyAsJsonObject().getString("status"));
+    client.close();
+  }
+
+  @Test
+  void eventBusClientSeesEveryChangeInOrder() throws Exception {
+    TasksClient tasks = new TasksClient(node.vertx());
+    JsonObject created = await(tasks.create(new JsonObject().put("type", "nobody_runs_this").put("id", "bus-e2e-1")));
+    List<JsonObject> seen = new ArrayList<>();
+    Promise<Void> terminal = Promise.promise();
+    var consumer = await(tasks.watch("bus-e2e-1", trace -> {
+      seen.add(trace);
+      if (trace.getString("status").equals("cancelled")) {
+        terminal.tryComplete();
+      }
+    }));
+    assertEquals("pending", await(tasks.get("bus-e2e-1")).getString("status"));
+    assertEquals("cancelled", await(tasks.cancel("bus-e2e-1")).getString("status"));
+    await(terminal.future());
+    assertEquals(1, seen.size(), seen.toString());
+    JsonObject listed = await(tasks.list(10, "cancelled"));
+    assertTrue(listed.getJsonArray("data").stream().anyMatch(t -> ((JsonObject) t).getString("id").equals("bus-e2e-1")));
+    assertEquals("task.deleted", await(tasks.delete("bus-e2e-1")).getString("object"));
+    ApiException gone = (ApiException) tasks.get("bus-e2e-1").toCompletionStage().toCompletableFuture()
+      .handle((ok, err) -> err instanceof java.util.concurrent.CompletionException ? err.getCause() : err).get();
+    assertEquals(404, gone.error().status());
+    assertEquals("task_not_found", gone.error().code());
+    await(consumer.unregister());
+    assertEquals(created.getString("id"), "bus-e2e-1");
+  }
+}
