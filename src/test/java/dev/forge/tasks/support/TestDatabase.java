@@ -21,6 +21,7 @@ public final class TestDatabase {
 
   private static EmbeddedPostgres embedded;
   private static PgConnectOptions server;
+  private static final java.util.List<String> CREATED = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private TestDatabase() {
   }
@@ -37,6 +38,15 @@ public final class TestDatabase {
         .setUser(System.getenv().getOrDefault("PGUSER", "postgres"))
         .setPassword(System.getenv("PGPASSWORD"))
         .setDatabase("postgres");
+      PgConnectOptions admin = server;
+      // An external server outlives the tests: drop what they created.
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> CREATED.forEach(name -> {
+        try {
+          sql(admin, "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+        } catch (RuntimeException ignored) {
+          // Best effort at exit.
+        }
+      })));
     } else {
       try {
         embedded = EmbeddedPostgres.builder().start();
@@ -67,6 +77,7 @@ public final class TestDatabase {
     PgConnectOptions s = server();
     String name = "tasks_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16).toLowerCase(Locale.ROOT);
     sql(s, "CREATE DATABASE " + name);
+    CREATED.add(name);
     return new PgConnectOptions(s).setDatabase(name);
   }
 
