@@ -11,6 +11,11 @@ import dev.forge.tasks.job.Job;
 import dev.forge.tasks.job.JobVerticle;
 import dev.forge.tasks.task.Migrations;
 import dev.forge.tasks.task.StoreVerticle;
+import dev.forge.tasks.task.TaskMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -39,11 +44,13 @@ public final class TasksNode {
   public static final Map<String, Job> BUILT_IN_JOBS = Map.of(DocumentAnalysisJob.TYPE, new DocumentAnalysisJob());
 
   private final Vertx vertx;
+  private final PrometheusMeterRegistry registry;
   private final EmbeddedDatabase embedded;
   private final List<String> deployments = new ArrayList<>();
 
-  private TasksNode(Vertx vertx, EmbeddedDatabase embedded) {
+  private TasksNode(Vertx vertx, PrometheusMeterRegistry registry, EmbeddedDatabase embedded) {
     this.vertx = vertx;
+    this.registry = registry;
     this.embedded = embedded;
   }
 
@@ -64,9 +71,10 @@ public final class TasksNode {
           "Invalid jobTypes: '" + type + "' is not a job type this server can run (known: " + BUILT_IN_JOBS.keySet() + ")"));
       }
     }
-    return createVertx(config).compose(vertx -> vertx.executeBlocking(
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    return createVertx(config, registry).compose(vertx -> vertx.executeBlocking(
         () -> config.embeddedDatabase() ? EmbeddedDatabase.start(Path.of(config.dataDir())) : null, false)
-      .map(db -> new TasksNode(vertx, db))
+      .map(db -> new TasksNode(vertx, registry, db))
       .compose(node -> node.deploy(config, jobs).recover(err -> {
         LOG.error("Start-up failed: {}", err.getMessage(), err instanceof IllegalArgumentException ? null : err);
         return node.close().transform(v -> Future.<TasksNode>failedFuture(err));
@@ -96,10 +104,11 @@ public final class TasksNode {
     JobVerticle.Settings job = new JobVerticle.Settings(config.jobConcurrency(), config.jobPollMs(),
       config.progressFlushMs(), config.jobTimeoutMs(), config.busTimeoutMs());
 
+    TaskMetrics taskMetrics = new TaskMetrics(registry);
     Future<?> chain = Migrations.migrate(vertx, pg)
-      .compose(n -> deploy("store", vertx.deployVerticle(() -> new StoreVerticle(store),
+      .compose(n -> deploy("store", vertx.deployVerticle(() -> new StoreVerticle(store, taskMetrics),
         new DeploymentOptions().setInstances(config.storeInstances()))))
-      .compose(v -> deploy("http", vertx.deployVerticle(() -> new HttpVerticle(http),
+      .compose(v -> deploy("http", vertx.deployVerticle(() -> new HttpVerticle(http, registry),
         new DeploymentOptions().setInstances(config.httpInstances()))));
     for (String type : config.jobTypes()) {
       Job j = jobs.apply(type);
@@ -142,10 +151,11 @@ public final class TasksNode {
     return ((io.vertx.core.internal.VertxInternal) vertx).closeFuture().isClosed();
   }
 
-  private static Future<Vertx> createVertx(TasksConfig config) {
-    VertxOptions options = new VertxOptions();
+  private static Future<Vertx> createVertx(TasksConfig config, PrometheusMeterRegistry registry) {
+    VertxOptions options = new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
+    MicrometerMetricsFactory metrics = new MicrometerMetricsFactory(registry);
     if (!config.cluster()) {
-      return Future.succeededFuture(Vertx.vertx(options));
+      return Future.succeededFuture(Vertx.builder().with(options).withMetrics(metrics).build());
     }
     options.getEventBusOptions().setHost(config.clusterHost()).setClusterPublicHost(config.clusterHost());
     Config hz = ConfigUtil.loadConfig();
@@ -162,6 +172,7 @@ public final class TasksNode {
     join.getAutoDetectionConfig().setEnabled(false);
     join.getTcpIpConfig().setEnabled(true).addMember(config.clusterHost() + ":" + config.clusterPort());
     config.clusterMembers().forEach(m -> join.getTcpIpConfig().addMember(m));
-    return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hz)).buildClustered();
+    return Vertx.builder().with(options).withMetrics(metrics).withClusterManager(new HazelcastClusterManager(hz))
+      .buildClustered();
   }
 }

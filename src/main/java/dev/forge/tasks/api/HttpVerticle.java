@@ -1,6 +1,7 @@
 package dev.forge.tasks.api;
 
 import dev.forge.tasks.bus.Addresses;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -11,6 +12,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Map;
@@ -31,10 +33,18 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   private final Settings settings;
+  private final PrometheusMeterRegistry metrics;
   private HttpServer server;
 
+  /** An API without {@code /metrics}. */
   public HttpVerticle(Settings settings) {
+    this(settings, null);
+  }
+
+  /** An API that serves {@code registry} at {@code GET /metrics} in Prometheus' text format. */
+  public HttpVerticle(Settings settings, PrometheusMeterRegistry registry) {
     this.settings = settings;
+    this.metrics = registry;
   }
 
   @Override
@@ -45,6 +55,9 @@ public final class HttpVerticle extends VerticleBase {
 
     router.get("/health").handler(ctx -> json(ctx, new JsonObject().put("status", "ok")));
     router.get("/ready").handler(this::ready);
+    if (metrics != null) {
+      router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics));
+    }
     if (settings.benchRoutes()) {
       router.get("/bench/constant").handler(BenchRoute::constant);
     }

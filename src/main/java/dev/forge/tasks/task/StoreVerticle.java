@@ -39,21 +39,30 @@ public final class StoreVerticle extends VerticleBase {
                          long leaseMs, long retryBaseMs, long rescueIntervalMs) {
   }
 
+  private static final java.util.concurrent.atomic.AtomicInteger POOLS = new java.util.concurrent.atomic.AtomicInteger();
+
   private record Reply(Object body, DeliveryOptions options) {
   }
 
   private final Settings settings;
+  private final TaskMetrics metrics;
   private Pool pool;
   private TaskStore store;
 
   public StoreVerticle(Settings settings) {
+    this(settings, TaskMetrics.none());
+  }
+
+  public StoreVerticle(Settings settings, TaskMetrics metrics) {
     this.settings = settings;
+    this.metrics = metrics;
   }
 
   @Override
   public Future<?> start() {
     pool = PgBuilder.pool()
-      .with(new PoolOptions().setMaxSize(settings.poolSize()).setConnectionTimeout(3))
+      .with(new PoolOptions().setMaxSize(settings.poolSize()).setConnectionTimeout(3)
+        .setName("tasks-store-" + POOLS.incrementAndGet()))
       .with(new NetClientOptions().setConnectTimeout(3000))
       .connectingTo(settings.connect())
       .using(vertx)
@@ -65,6 +74,7 @@ public final class StoreVerticle extends VerticleBase {
     registered.add(consume(Addresses.LIST, this::list));
     registered.add(consume(Addresses.CANCEL, body -> store.cancel(tenant(body), id(body)).map(c -> {
       if (c.changed()) {
+        metrics.ended(TaskStatus.CANCELLED, c.trace().type());
         publish(c.trace());
       }
       return trace(c.trace());
@@ -88,6 +98,11 @@ public final class StoreVerticle extends VerticleBase {
     if (settings.rescueIntervalMs() > 0) {
       vertx.setPeriodic(settings.rescueIntervalMs(), timer -> rescue());
     }
+    vertx.setPeriodic(1000, timer -> {
+      if (metrics.pendingDue(5000)) {
+        store.countPending().onSuccess(metrics::pending);
+      }
+    });
     return Future.all(registered);
   }
 
@@ -118,6 +133,7 @@ public final class StoreVerticle extends VerticleBase {
     int maxAttempts = integer(body, "max_attempts", 1, 100, settings.defaultMaxAttempts());
     return store.create(tenant(body), id, type, data, input, maxAttempts).map(c -> {
       if (c.created()) {
+        metrics.created(type);
         publish(c.trace());
         vertx.eventBus().publish(Addresses.JOB_AVAILABLE, new JsonObject().put("type", type));
       }
@@ -193,10 +209,14 @@ public final class StoreVerticle extends VerticleBase {
   }
 
   private void rescue() {
-    store.rescue(100, settings.retryBaseMs()).onSuccess(traces -> traces.forEach(this::published));
+    store.rescue(100, settings.retryBaseMs()).onSuccess(traces -> traces.forEach(t -> {
+      metrics.rescued(t.type());
+      published(t);
+    }));
   }
 
   private Reply published(Trace t) {
+    metrics.ended(t.status(), t.type());
     publish(t);
     if (t.status() == TaskStatus.PENDING) {
       vertx.eventBus().publish(Addresses.JOB_AVAILABLE, new JsonObject().put("type", t.type()));

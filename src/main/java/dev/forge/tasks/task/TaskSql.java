@@ -18,6 +18,8 @@ final class TaskSql {
   /** $1 tenant, $2 id. */
   static final String GET = "SELECT " + C + " FROM tasks WHERE tenant = $1 AND id = $2";
 
+  static final String COUNT_PENDING = "SELECT count(*) FROM tasks WHERE status = 'pending'";
+
   /** $1 tenant, $2 id. */
   static final String SEQ_OF = "SELECT seq FROM tasks WHERE tenant = $1 AND id = $2";
 

@@ -65,6 +65,10 @@ public final class TaskStore {
     return pool.query("SELECT 1").execute().mapEmpty();
   }
 
+  public Future<Long> countPending() {
+    return pool.query(TaskSql.COUNT_PENDING).execute().map(rows -> rows.iterator().next().getLong(0));
+  }
+
   public Future<Trace> get(String tenant, String id) {
     return pool.preparedQuery(TaskSql.GET).execute(Tuple.of(tenant, id)).map(rows -> one(rows, id));
   }

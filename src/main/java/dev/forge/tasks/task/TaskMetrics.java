@@ -1,0 +1,65 @@
+package dev.forge.tasks.task;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Task counters for {@code GET /metrics}: {@code tasks_enqueued_total} (created),
+ * {@code tasks_completed_total}, {@code tasks_failed_total}, {@code tasks_cancelled_total},
+ * {@code tasks_rescued_total} (each by {@code type}), and the gauge {@code tasks_pending} (the whole table, refreshed by the store every
+ * few seconds). One instance per node, shared by its store verticles.
+ */
+public final class TaskMetrics {
+
+  private final MeterRegistry registry;
+  private final AtomicLong pending = new AtomicLong();
+  private final AtomicLong pendingReadAt = new AtomicLong();
+
+  public TaskMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    Gauge.builder("tasks.pending", pending, AtomicLong::get)
+      .description("Tasks waiting to be claimed, in the whole database").register(registry);
+  }
+
+  /** Counts nothing anywhere visible; for tests that deploy a store alone. */
+  public static TaskMetrics none() {
+    return new TaskMetrics(new SimpleMeterRegistry());
+  }
+
+  void created(String type) {
+    count("tasks.enqueued", type);
+  }
+
+  /** Counts a task that reached {@code status} by the change just persisted. */
+  void ended(TaskStatus status, String type) {
+    switch (status) {
+      case COMPLETED -> count("tasks.completed", type);
+      case FAILED -> count("tasks.failed", type);
+      case CANCELLED -> count("tasks.cancelled", type);
+      default -> {
+      }
+    }
+  }
+
+  void rescued(String type) {
+    count("tasks.rescued", type);
+  }
+
+  /** True when the pending count is older than {@code maxAgeMs} and this caller should refresh it. */
+  boolean pendingDue(long maxAgeMs) {
+    long now = System.currentTimeMillis();
+    long last = pendingReadAt.get();
+    return now - last >= maxAgeMs && pendingReadAt.compareAndSet(last, now);
+  }
+
+  void pending(long count) {
+    pending.set(count);
+  }
+
+  private void count(String name, String type) {
+    Counter.builder(name).tag("type", type).register(registry).increment();
+  }
+}
