@@ -1,0 +1,104 @@
+package dev.forge.tasks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.forge.tasks.config.TasksConfig;
+import dev.forge.tasks.support.CuttableProxy;
+import dev.forge.tasks.support.TestDatabase;
+import dev.forge.tasks.support.TestNodes;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.pgclient.PgConnectOptions;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Postgres goes away under a running node and comes back: every request answers 503
+ * {@code store_unavailable} (with {@code Retry-After}) within the bus timeout, {@code /ready} says
+ * 503, and the node serves again once the database returns, without a restart.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class OutageTest {
+
+  static Vertx proxyVertx;
+  static CuttableProxy proxy;
+  static TasksNode node;
+  static WebClient http;
+
+  @BeforeAll
+  static void start() throws Exception {
+    PgConnectOptions db = TestDatabase.freshDatabase();
+    proxyVertx = Vertx.vertx();
+    proxy = new CuttableProxy(proxyVertx, db.getHost(), db.getPort());
+    int proxyPort = await(proxy.start());
+    TasksConfig config = TestNodes.config(new PgConnectOptions(db).setPort(proxyPort),
+      Map.of("TASKS_BUS_TIMEOUT_MS", "2000", "TASKS_JOB_TYPES", ""));
+    node = await(TasksNode.start(config));
+    http = WebClient.create(node.vertx(), new WebClientOptions().setDefaultHost("127.0.0.1")
+      .setDefaultPort(config.httpPort()));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (node != null) {
+      await(node.close());
+    }
+    if (proxyVertx != null) {
+      await(proxyVertx.close());
+    }
+  }
+
+  static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  private static HttpResponse<Buffer> create(String id) throws Exception {
+    return await(http.post("/v1/tasks").putHeader("Content-Type", "application/json")
+      .sendBuffer(new JsonObject().put("type", "document_analysis").put("id", id).toBuffer()));
+  }
+
+  @Test
+  void outageAnswers503QuicklyAndTheNodeRecoversWithoutRestart() throws Exception {
+    assertEquals(202, create("before-outage").statusCode());
+
+    proxy.cut();
+    for (String path : new String[] {"/v1/tasks/before-outage", "/v1/tasks", "/ready"}) {
+      long start = System.nanoTime();
+      HttpResponse<Buffer> r = await(http.get(path).send());
+      long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      assertEquals(503, r.statusCode(), path + ": " + r.bodyAsString());
+      assertEquals("store_unavailable", r.bodyAsJsonObject().getJsonObject("error").getString("code"));
+      assertNotNull(r.getHeader("Retry-After"), path);
+      assertTrue(millis < 4000, path + " took " + millis + " ms");
+    }
+    HttpResponse<Buffer> refused = create("during-outage");
+    assertEquals(503, refused.statusCode(), refused.bodyAsString());
+
+    proxy.restore();
+    HttpResponse<Buffer> back = null;
+    for (int i = 0; i < 50; i++) {
+      back = await(http.get("/v1/tasks/before-outage").send());
+      if (back.statusCode() == 200) {
+        break;
+      }
+      await(Future.future(p -> node.vertx().setTimer(100, t -> p.complete())));
+    }
+    assertEquals(200, back.statusCode(), back.bodyAsString());
+    assertEquals("pending", back.bodyAsJsonObject().getString("status"));
+    assertEquals(200, await(http.get("/ready").send()).statusCode());
+    // The create refused during the outage left nothing behind; a retry now succeeds.
+    assertEquals(404, await(http.get("/v1/tasks/during-outage").send()).statusCode());
+    assertEquals(202, create("during-outage").statusCode());
+  }
+}
