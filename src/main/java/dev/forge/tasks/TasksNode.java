@@ -9,6 +9,8 @@ import dev.forge.tasks.db.EmbeddedDatabase;
 import dev.forge.tasks.job.DocumentAnalysisJob;
 import dev.forge.tasks.job.Job;
 import dev.forge.tasks.job.JobVerticle;
+import dev.forge.tasks.job.NoopJob;
+import dev.forge.tasks.job.SleepJob;
 import dev.forge.tasks.task.Migrations;
 import dev.forge.tasks.task.StoreVerticle;
 import dev.forge.tasks.task.TaskMetrics;
@@ -41,7 +43,10 @@ public final class TasksNode {
   private static final Logger LOG = LoggerFactory.getLogger(TasksNode.class);
 
   /** The job types this build can run, by type. */
-  public static final Map<String, Job> BUILT_IN_JOBS = Map.of(DocumentAnalysisJob.TYPE, new DocumentAnalysisJob());
+  public static final Map<String, Job> BUILT_IN_JOBS = Map.of(
+    DocumentAnalysisJob.TYPE, new DocumentAnalysisJob(),
+    NoopJob.TYPE, new NoopJob(),
+    SleepJob.TYPE, new SleepJob());
 
   private final Vertx vertx;
   private final PrometheusMeterRegistry registry;
@@ -91,7 +96,10 @@ public final class TasksNode {
   private Future<TasksNode> deploy(TasksConfig config, Function<String, Job> jobs) {
     PgConnectOptions pg = embedded != null ? embedded.connectOptions() : new PgConnectOptions()
       .setHost(config.pgHost()).setPort(config.pgPort()).setDatabase(config.pgDatabase())
-      .setUser(config.pgUser()).setPassword(config.pgPassword());
+      .setUser(config.pgUser());
+    if (config.pgPassword() != null) {
+      pg.setPassword(config.pgPassword());
+    }
     pg.setReconnectAttempts(0).setPipeliningLimit(256)
       .addProperty("application_name", "tasks-server")
       .addProperty("statement_timeout", Long.toString(Math.max(1000, config.busTimeoutMs() - 500)));
