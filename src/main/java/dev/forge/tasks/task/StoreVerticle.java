@@ -176,9 +176,16 @@ public final class StoreVerticle extends VerticleBase {
   }
 
   private Future<Reply> claim(JsonObject body) {
-    JsonArray types = body.getJsonArray("types", new JsonArray());
+    if (!(body.getValue("types") instanceof JsonArray types) || types.isEmpty()) {
+      throw BusBodies.invalid("types", "'types' must be a non-empty array of task types.");
+    }
     List<String> list = new ArrayList<>();
-    types.forEach(t -> list.add(String.valueOf(t)));
+    for (Object t : types) {
+      if (!(t instanceof String s)) {
+        throw BusBodies.invalid("types", "'types' must hold strings only.");
+      }
+      list.add(s);
+    }
     int limit = integer(body, "limit", 1, 100, 1);
     String worker = string(body, "worker");
     return store.claim(list, limit, worker, settings.leaseMs()).map(claimed -> {

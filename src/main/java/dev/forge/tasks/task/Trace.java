@@ -13,14 +13,17 @@ public record Trace(
   String tenant, String id, long seq, String type, TaskStatus status, double progress,
   JsonObject data, long createdAt, long updatedAt, String failureReason, long version) {
 
-  /** The columns every query returns, in the order {@link #fromRow} reads them. */
+  /**
+   * The columns every query returns, in the order {@link #fromRow} reads them. Times are truncated
+   * to whole seconds: a cast of the epoch alone would round, and put half of all times in the future.
+   */
   static final String COLUMNS = columns("");
 
   /** {@link #COLUMNS} qualified by a table alias such as {@code "t."}. */
   static String columns(String p) {
     return p + "tenant, " + p + "id, " + p + "seq, " + p + "type, " + p + "status, " + p + "progress, "
-      + p + "data, " + p + "failure_reason, extract(epoch from " + p + "created_at)::bigint AS created_s, "
-      + "extract(epoch from " + p + "updated_at)::bigint AS updated_s, " + p + "version";
+      + p + "data, " + p + "failure_reason, floor(extract(epoch from " + p + "created_at))::bigint AS created_s, "
+      + "floor(extract(epoch from " + p + "updated_at))::bigint AS updated_s, " + p + "version";
   }
 
   static Trace fromRow(Row row) {
