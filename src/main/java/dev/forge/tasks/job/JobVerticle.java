@@ -54,7 +54,8 @@ public final class JobVerticle extends VerticleBase {
     });
     var updates = vertx.eventBus().<JsonObject>consumer(Addresses.UPDATED, this::onUpdate);
     vertx.setPeriodic(settings.pollMs(), t -> claim());
-    vertx.setPeriodic(1000, t -> running.values().forEach(RunningJob::heartbeat));
+    // Each job renews its lease after a third of it without a report; a 250 ms tick serves leases down to 1 s.
+    vertx.setPeriodic(250, t -> running.values().forEach(RunningJob::heartbeat));
     return Future.all(available.completion(), updates.completion()).onSuccess(v -> claim());
   }
 
@@ -72,9 +73,10 @@ public final class JobVerticle extends VerticleBase {
   }
 
   private void onUpdate(Message<JsonObject> m) {
-    RunningJob r = running.get(m.headers().get(Addresses.HEADER_TASK_ID));
-    if (r != null && r.tenant().equals(m.headers().get(Addresses.HEADER_TENANT))
-      && !"in_progress".equals(m.headers().get(Addresses.HEADER_STATUS))) {
+    RunningJob r = running.get(key(m.headers().get(Addresses.HEADER_TENANT), m.headers().get(Addresses.HEADER_TASK_ID)));
+    // Only a terminal state is final for every attempt; a lost lease shows in the reply to the next report.
+    String status = m.headers().get(Addresses.HEADER_STATUS);
+    if (r != null && ("cancelled".equals(status) || "completed".equals(status) || "failed".equals(status))) {
       r.cancel();
     }
   }
@@ -105,7 +107,7 @@ public final class JobVerticle extends VerticleBase {
 
   private void start(JsonObject claimed) {
     RunningJob r = new RunningJob(vertx, context, bus, claimed, settings.flushMs());
-    running.put(r.taskId(), r);
+    running.put(key(r.tenant(), r.taskId()), r);
     LOG.info("Task {} ({}) attempt {} started by {}", r.taskId(), job.type(), r.attempt(), worker);
     long timeout = vertx.setTimer(settings.timeoutMs(), t -> {
       if (!r.finished()) {
@@ -133,9 +135,15 @@ public final class JobVerticle extends VerticleBase {
     });
   }
 
+  /** Task ids are scoped to a tenant: two tenants' tasks may share one. */
+  private static String key(String tenant, String id) {
+    return tenant + '\u0000' + id;
+  }
+
   private void end(RunningJob r, Future<?> outcome) {
     outcome.onComplete(done -> {
-      running.remove(r.taskId());
+      // A rescued task may run again here as a newer attempt: remove only this attempt's entry.
+      running.remove(key(r.tenant(), r.taskId()), r);
       if (done.failed()) {
         LOG.info("Task {} attempt {} ended without effect: {}", r.taskId(), r.attempt(), done.cause().getMessage());
       }

@@ -39,6 +39,7 @@ public final class StoreVerticle extends VerticleBase {
                          long leaseMs, long retryBaseMs, long rescueIntervalMs) {
   }
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StoreVerticle.class);
   private static final java.util.concurrent.atomic.AtomicInteger POOLS = new java.util.concurrent.atomic.AtomicInteger();
 
   private record Reply(Object body, DeliveryOptions options) {
@@ -216,7 +217,9 @@ public final class StoreVerticle extends VerticleBase {
   }
 
   private void rescue() {
-    store.rescue(100, settings.retryBaseMs()).onSuccess(traces -> traces.forEach(t -> {
+    store.rescue(100, settings.retryBaseMs())
+      .onFailure(err -> LOG.warn("Rescue of expired leases failed: {}", err.getMessage()))
+      .onSuccess(traces -> traces.forEach(t -> {
       metrics.rescued(t.type());
       published(t);
     }));
