@@ -105,7 +105,9 @@ public final class TasksNode {
       .addProperty("statement_timeout", Long.toString(Math.max(1000, config.busTimeoutMs() - 500)));
     StoreVerticle.Settings store = new StoreVerticle.Settings(pg,
       Math.max(1, config.pgPoolSize() / config.storeInstances()), new HashSet<>(config.taskTypes()),
-      config.defaultMaxAttempts(), config.leaseMs(), config.retryBaseMs(), Math.max(500, config.leaseMs() / 6));
+      config.defaultMaxAttempts(), config.leaseMs(), config.retryBaseMs(), Math.max(200, config.leaseMs() / 6),
+      new StoreVerticle.Retention(config.retentionCompletedS(), config.retentionCancelledS(), config.retentionFailedS(),
+        config.retentionIntervalMs(), 500));
     HttpVerticle.Settings http = new HttpVerticle.Settings(config.httpHost(), config.httpPort(),
       config.bodyLimitBytes(), config.busTimeoutMs(), config.apiKeys(),
       Math.max(1, config.maxWaiters() / config.httpInstances()), config.sseKeepAliveMs(), config.benchRoutes());

@@ -51,6 +51,10 @@ public final class ConfigLoader {
     {"leaseMs", "TASKS_LEASE_MS", "30000"},
     {"retryBaseMs", "TASKS_RETRY_BASE_MS", "1000"},
     {"defaultMaxAttempts", "TASKS_MAX_ATTEMPTS", "3"},
+    {"retentionCompletedS", "TASKS_RETENTION_COMPLETED_S", "604800"},
+    {"retentionCancelledS", "TASKS_RETENTION_CANCELLED_S", "604800"},
+    {"retentionFailedS", "TASKS_RETENTION_FAILED_S", "2592000"},
+    {"retentionIntervalMs", "TASKS_RETENTION_INTERVAL_MS", "60000"},
     {"benchRoutes", "TASKS_BENCH_ROUTES", "false"},
   };
 
@@ -129,7 +133,10 @@ public final class ConfigLoader {
       taskTypes, jobTypes, integer("jobConcurrency", 1, 1000), integer("jobTimeoutMs", 100, 86_400_000),
       integer("jobPollMs", 10, 600_000), integer("progressFlushMs", 0, 60_000),
       integer("leaseMs", 1000, 3_600_000), integer("retryBaseMs", 0, 3_600_000),
-      integer("defaultMaxAttempts", 1, 100), bool("benchRoutes"));
+      integer("defaultMaxAttempts", 1, 100),
+      integer("retentionCompletedS", 0, Integer.MAX_VALUE), integer("retentionCancelledS", 0, Integer.MAX_VALUE),
+      integer("retentionFailedS", 0, Integer.MAX_VALUE), integer("retentionIntervalMs", 100, 86_400_000),
+      bool("benchRoutes"));
   }
 
   private String string(String key) {

@@ -16,6 +16,7 @@ public record TasksConfig(
   long busTimeoutMs, int storeInstances,
   List<String> taskTypes, List<String> jobTypes, int jobConcurrency, long jobTimeoutMs, long jobPollMs,
   long progressFlushMs, long leaseMs, long retryBaseMs, int defaultMaxAttempts,
+  long retentionCompletedS, long retentionCancelledS, long retentionFailedS, long retentionIntervalMs,
   boolean benchRoutes) {
 
   /** True when no external Postgres is configured and the node starts its own. */

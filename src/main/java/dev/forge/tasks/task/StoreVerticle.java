@@ -36,7 +36,21 @@ public final class StoreVerticle extends VerticleBase {
 
   /** What the store needs to know; validated by the config loader. */
   public record Settings(PgConnectOptions connect, int poolSize, Set<String> knownTypes, int defaultMaxAttempts,
-                         long leaseMs, long retryBaseMs, long rescueIntervalMs) {
+                         long leaseMs, long retryBaseMs, long rescueIntervalMs, Retention retention) {
+
+    /** Settings without retention (tasks are kept until deleted). */
+    public Settings(PgConnectOptions connect, int poolSize, Set<String> knownTypes, int defaultMaxAttempts,
+                    long leaseMs, long retryBaseMs, long rescueIntervalMs) {
+      this(connect, poolSize, knownTypes, defaultMaxAttempts, leaseMs, retryBaseMs, rescueIntervalMs, Retention.NONE);
+    }
+  }
+
+  /**
+   * How long terminal tasks are kept, by status, in seconds (0 keeps them forever), and how often
+   * the store deletes expired ones, a small batch at a time.
+   */
+  public record Retention(long completedS, long cancelledS, long failedS, long intervalMs, int batch) {
+    public static final Retention NONE = new Retention(0, 0, 0, 0, 0);
   }
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StoreVerticle.class);
@@ -98,6 +112,9 @@ public final class StoreVerticle extends VerticleBase {
     })));
     if (settings.rescueIntervalMs() > 0) {
       vertx.setPeriodic(settings.rescueIntervalMs(), timer -> rescue());
+    }
+    if (settings.retention().intervalMs() > 0) {
+      vertx.setTimer(settings.retention().intervalMs(), timer -> expire());
     }
     vertx.setPeriodic(1000, timer -> {
       if (metrics.pendingDue(5000)) {
@@ -223,6 +240,42 @@ public final class StoreVerticle extends VerticleBase {
       metrics.rescued(t.type());
       published(t);
     }));
+  }
+
+  /**
+   * One batch per status; a full batch means more are due, so the next follows shortly, while a
+   * short one waits for the next interval. Batches are small so that the API never stalls on them.
+   */
+  private void expire() {
+    Retention r = settings.retention();
+    List<Future<Integer>> batches = new ArrayList<>();
+    for (TaskStatus status : List.of(TaskStatus.COMPLETED, TaskStatus.CANCELLED, TaskStatus.FAILED)) {
+      long age = switch (status) {
+        case COMPLETED -> r.completedS();
+        case CANCELLED -> r.cancelledS();
+        default -> r.failedS();
+      };
+      if (age > 0) {
+        batches.add(store.expire(status, age, r.batch()));
+      }
+    }
+    Future.all(batches).onComplete(done -> {
+      boolean more = false;
+      if (done.failed()) {
+        LOG.warn("Retention pass failed: {}", done.cause().getMessage());
+      } else {
+        int total = 0;
+        for (Future<Integer> batch : batches) {
+          total += batch.result();
+          more |= batch.result() >= r.batch();
+        }
+        if (total > 0) {
+          LOG.debug("Retention deleted {} tasks", total);
+          metrics.expired(total);
+        }
+      }
+      vertx.setTimer(more ? 100 : r.intervalMs(), timer -> expire());
+    });
   }
 
   private Reply published(Trace t) {

@@ -44,6 +44,10 @@ public final class TaskMetrics {
     }
   }
 
+  void expired(int count) {
+    Counter.builder("tasks.expired").description("Terminal tasks deleted by retention").register(registry).increment(count);
+  }
+
   void rescued(String type) {
     count("tasks.rescued", type);
   }

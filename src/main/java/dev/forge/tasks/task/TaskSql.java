@@ -116,6 +116,13 @@ final class TaskSql {
                              LIMIT $1 FOR UPDATE SKIP LOCKED)
       RETURNING\s""".formatted(RETRY_AT.replace("$B", "$2")) + C;
 
+  /** $1 status, $2 age in seconds, $3 batch size. Deletes one batch of old terminal tasks. */
+  static final String EXPIRE = """
+      DELETE FROM tasks
+      WHERE (tenant, id) IN (SELECT tenant, id FROM tasks
+                             WHERE status = $1 AND updated_at < now() - $2::double precision * interval '1 second'
+                             LIMIT $3 FOR UPDATE SKIP LOCKED)""";
+
   /**
    * $1 worker. Hands back at once the leases of a worker that is shutting down; the hand-back does
    * not use up one of the task's attempts.

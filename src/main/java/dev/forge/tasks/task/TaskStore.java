@@ -189,6 +189,12 @@ public final class TaskStore {
     return pool.preparedQuery(TaskSql.RESCUE).execute(Tuple.of(limit, retryBaseMs)).map(TaskStore::all);
   }
 
+  /** Deletes at most {@code batch} tasks in {@code status} older than {@code ageSeconds}; completes with the count. */
+  public Future<Integer> expire(TaskStatus status, long ageSeconds, int batch) {
+    return pool.preparedQuery(TaskSql.EXPIRE).execute(Tuple.of(status.wire(), ageSeconds, batch))
+      .map(rows -> rows.rowCount());
+  }
+
   public Future<List<Trace>> release(String worker) {
     return pool.preparedQuery(TaskSql.RELEASE).execute(Tuple.of(worker)).map(TaskStore::all);
   }
