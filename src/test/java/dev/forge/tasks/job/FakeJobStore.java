@@ -38,12 +38,18 @@ final class FakeJobStore extends VerticleBase {
   private int ended;
   volatile Handler<Message<JsonObject>> onProgress = m -> m.reply(new JsonObject().put("cancelled", false));
 
-  FakeJobStore(List<String> ids) {
-    ids.forEach(id -> claimable.add(job(id)));
+  /** Hands out {@code jobs} (see {@link #job}) in this order. */
+  FakeJobStore(List<JsonObject> jobs) {
+    claimable.addAll(jobs);
   }
 
-  static JsonObject job(String id) {
-    return new JsonObject().put("tenant", TENANT).put("id", id).put("type", TYPE).put("attempt", 1)
+  static FakeJobStore forIds(List<String> ids) {
+    return new FakeJobStore(ids.stream().map(id -> job(TENANT, id)).toList());
+  }
+
+  /** A claimed job as the store describes it, attempt 1, with a lease long enough never to need renewing. */
+  static JsonObject job(String tenant, String id) {
+    return new JsonObject().put("tenant", tenant).put("id", id).put("type", TYPE).put("attempt", 1)
       .put("input", new JsonObject().put("n", id)).put("data", new JsonObject().put("operation", TYPE))
       .put("lease_ms", 600_000);
   }

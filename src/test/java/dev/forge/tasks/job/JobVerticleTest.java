@@ -17,6 +17,7 @@ import io.vertx.junit5.VertxTestContext;
 import java.io.IOException;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -74,7 +75,10 @@ class JobVerticleTest {
   }
 
   private static Future<FakeJobStore> deployStore(Vertx vertx, List<String> ids) {
-    FakeJobStore store = new FakeJobStore(ids);
+    return deployStore(vertx, FakeJobStore.forIds(ids));
+  }
+
+  private static Future<FakeJobStore> deployStore(Vertx vertx, FakeJobStore store) {
     return vertx.deployVerticle(store).map(store);
   }
 
@@ -283,6 +287,50 @@ class JobVerticleTest {
       .onComplete(tc.succeeding(all -> tc.verify(() -> {
         assertEquals(List.of(), fake.get().received(Addresses.JOB_COMPLETE));
         assertEquals(List.of(), fake.get().received(Addresses.JOB_FAIL));
+        tc.completeNow();
+      })));
+  }
+
+  @Test
+  void tasksOfTwoTenantsWithTheSameIdAreTrackedApart(Vertx vertx, VertxTestContext tc) {
+    // API.md: task ids are scoped to a tenant, so one worker may run acme's t1 and globex's t1 at once.
+    Map<String, Promise<JobContext>> started = Map.of("acme", Promise.promise(), "globex", Promise.promise());
+    Map<String, Promise<JobContext>> stopped = Map.of("acme", Promise.promise(), "globex", Promise.promise());
+    CountDownLatch globexDone = new CountDownLatch(1);
+    TestJob job = new TestJob(ctx -> {
+      started.get(ctx.tenant()).complete(ctx);
+      return workUntilStopped(ctx, ctx.tenant().equals("globex") ? globexDone : new CountDownLatch(1),
+        stopped.get(ctx.tenant()));
+    });
+    FakeJobStore store = new FakeJobStore(List.of(FakeJobStore.job("acme", "t1"), FakeJobStore.job("globex", "t1")));
+    AtomicReference<JobContext> acme = new AtomicReference<>();
+    AtomicReference<JobContext> globex = new AtomicReference<>();
+    deployStore(vertx, store)
+      .compose(s -> vertx.deployVerticle(new JobVerticle(job, new JobVerticle.Settings(3, 600_000, 20, 30_000, 5_000))))
+      .compose(d -> Future.all(started.get("acme").future(), started.get("globex").future()))
+      .compose(both -> {
+        acme.set(both.resultAt(0));
+        globex.set(both.resultAt(1));
+        vertx.eventBus().publish(Addresses.UPDATED, new JsonObject(), updated("acme", "cancelled"));
+        // Handled after the update: once it claims, the update was seen.
+        vertx.eventBus().publish(Addresses.JOB_AVAILABLE, new JsonObject().put("type", FakeJobStore.TYPE));
+        return store.nth(Addresses.JOB_CLAIM, 2);
+      })
+      .compose(claim -> {
+        tc.verify(() -> {
+          assertTrue(acme.get().isCancelled(), "acme's t1 was cancelled");
+          assertFalse(globex.get().isCancelled(), "globex's t1 was not");
+          assertEquals(1, claim.getInteger("limit"), "two of three slots are taken: " + claim);
+        });
+        globexDone.countDown();
+        return Future.all(stopped.get("acme").future(), store.nth(Addresses.JOB_COMPLETE, 1));
+      })
+      .onComplete(tc.succeeding(all -> tc.verify(() -> {
+        JsonObject complete = all.resultAt(1);
+        assertEquals("globex", complete.getString("tenant"));
+        assertEquals("t1", complete.getString("id"));
+        assertEquals(1, store.received(Addresses.JOB_COMPLETE).size());
+        assertEquals(List.of(), store.received(Addresses.JOB_FAIL));
         tc.completeNow();
       })));
   }
