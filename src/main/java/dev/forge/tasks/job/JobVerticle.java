@@ -28,11 +28,15 @@ public final class JobVerticle extends VerticleBase {
   public record Settings(int concurrency, long pollMs, long flushMs, long timeoutMs, long busTimeoutMs) {
   }
 
+  /** Task ids are scoped to a tenant: two tenants' tasks of the same id may run here at once. */
+  private record TaskKey(String tenant, String id) {
+  }
+
   private final Job job;
   private final Settings settings;
   private final int limit;
   private final String worker;
-  private final Map<String, RunningJob> running = new HashMap<>();
+  private final Map<TaskKey, RunningJob> running = new HashMap<>();
   private DeliveryOptions bus;
   private boolean claiming;
   private boolean stopping;
@@ -72,9 +76,9 @@ public final class JobVerticle extends VerticleBase {
   }
 
   private void onUpdate(Message<JsonObject> m) {
-    RunningJob r = running.get(m.headers().get(Addresses.HEADER_TASK_ID));
-    if (r != null && r.tenant().equals(m.headers().get(Addresses.HEADER_TENANT))
-      && !"in_progress".equals(m.headers().get(Addresses.HEADER_STATUS))) {
+    RunningJob r = running.get(new TaskKey(m.headers().get(Addresses.HEADER_TENANT),
+      m.headers().get(Addresses.HEADER_TASK_ID)));
+    if (r != null && !"in_progress".equals(m.headers().get(Addresses.HEADER_STATUS))) {
       r.cancel();
     }
   }
@@ -105,7 +109,7 @@ public final class JobVerticle extends VerticleBase {
 
   private void start(JsonObject claimed) {
     RunningJob r = new RunningJob(vertx, context, bus, claimed, settings.flushMs());
-    running.put(r.taskId(), r);
+    running.put(new TaskKey(r.tenant(), r.taskId()), r);
     LOG.info("Task {} ({}) attempt {} started by {}", r.taskId(), job.type(), r.attempt(), worker);
     long timeout = vertx.setTimer(settings.timeoutMs(), t -> {
       if (!r.finished()) {
@@ -135,7 +139,7 @@ public final class JobVerticle extends VerticleBase {
 
   private void end(RunningJob r, Future<?> outcome) {
     outcome.onComplete(done -> {
-      running.remove(r.taskId());
+      running.remove(new TaskKey(r.tenant(), r.taskId()), r);
       if (done.failed()) {
         LOG.info("Task {} attempt {} ended without effect: {}", r.taskId(), r.attempt(), done.cause().getMessage());
       }
