@@ -37,6 +37,8 @@ final class FakeJobStore extends VerticleBase {
   private int handedOut;
   private int ended;
   volatile Handler<Message<JsonObject>> onProgress = m -> m.reply(new JsonObject().put("cancelled", false));
+  /** Set to make claims go unanswered (the claimer's request then times out). */
+  volatile boolean silentClaims;
 
   /** Hands out {@code jobs} (see {@link #job}) in this order. */
   FakeJobStore(List<JsonObject> jobs) {
@@ -77,6 +79,9 @@ final class FakeJobStore extends VerticleBase {
     List<JsonObject> claims = received.get(Addresses.JOB_CLAIM);
     JsonObject recorded = claims.get(claims.size() - 1);
     recorded.put("running", handedOut - ended);
+    if (silentClaims) {
+      return;
+    }
     int limit = m.body().getInteger("limit");
     JsonArray jobs = new JsonArray();
     while (jobs.size() < limit && !claimable.isEmpty()) {

@@ -335,6 +335,23 @@ class JobVerticleTest {
       })));
   }
 
+  @Test
+  void undeployingDuringAClaimHandsBackWhatItMayHaveLeased(Vertx vertx, VertxTestContext tc) {
+    // The store may have leased tasks to this worker for a claim whose answer never came back:
+    // only a release by worker name hands them back before their lease runs out.
+    TestJob job = new TestJob(ctx -> new JsonObject());
+    FakeJobStore store = FakeJobStore.forIds(List.of("t1"));
+    store.silentClaims = true;
+    deployStore(vertx, store)
+      .compose(s -> vertx.deployVerticle(new JobVerticle(job, new JobVerticle.Settings(1, 600_000, 20, 30_000, 300))))
+      .compose(deployment -> store.nth(Addresses.JOB_CLAIM, 1).compose(claim -> vertx.undeploy(deployment)))
+      .onComplete(tc.succeeding(v -> tc.verify(() -> {
+        String worker = store.received(Addresses.JOB_CLAIM).get(0).getString("worker");
+        assertEquals(List.of(new JsonObject().put("worker", worker)), store.received(Addresses.JOB_RELEASE));
+        tc.completeNow();
+      })));
+  }
+
   private static DeliveryOptions updated(String tenant, String status) {
     return new DeliveryOptions().addHeader(Addresses.HEADER_TASK_ID, "t1").addHeader(Addresses.HEADER_TENANT, tenant)
       .addHeader(Addresses.HEADER_STATUS, status).addHeader(Addresses.HEADER_VERSION, "7")
