@@ -39,6 +39,7 @@ public final class JobVerticle extends VerticleBase {
   private final Map<TaskKey, RunningJob> running = new HashMap<>();
   private DeliveryOptions bus;
   private boolean claiming;
+  private Future<?> claimInFlight;
   private boolean stopping;
 
   public JobVerticle(Job job, Settings settings) {
@@ -66,13 +67,18 @@ public final class JobVerticle extends VerticleBase {
   public Future<?> stop() {
     stopping = true;
     running.values().forEach(RunningJob::cancel);
-    if (running.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    LOG.info("Handing back {} running {} task(s) of worker {}", running.size(), job.type(), worker);
-    return vertx.eventBus().request(Addresses.JOB_RELEASE, new JsonObject().put("worker", worker), bus)
-      .onFailure(err -> LOG.warn("Could not hand back the leases of worker {}; they expire on their own", worker))
-      .otherwiseEmpty();
+    // A claim in flight may lease tasks to this worker that it will never run: settle it, then hand back.
+    boolean claimed = claiming;
+    Future<?> settled = claimed ? claimInFlight.otherwiseEmpty() : Future.succeededFuture();
+    return settled.compose(v -> {
+      if (running.isEmpty() && !claimed) {
+        return Future.succeededFuture();
+      }
+      LOG.info("Handing back {} running {} task(s) of worker {}", running.size(), job.type(), worker);
+      return vertx.eventBus().request(Addresses.JOB_RELEASE, new JsonObject().put("worker", worker), bus)
+        .onFailure(err -> LOG.warn("Could not hand back the leases of worker {}; they expire on their own", worker))
+        .otherwiseEmpty();
+    });
   }
 
   private void onUpdate(Message<JsonObject> m) {
@@ -91,11 +97,14 @@ public final class JobVerticle extends VerticleBase {
     claiming = true;
     JsonObject body = new JsonObject().put("types", new JsonArray().add(job.type())).put("limit", free)
       .put("worker", worker);
-    vertx.eventBus().<JsonObject>request(Addresses.JOB_CLAIM, body, bus).onComplete(done -> {
+    claimInFlight = vertx.eventBus().<JsonObject>request(Addresses.JOB_CLAIM, body, bus).onComplete(done -> {
       claiming = false;
       if (done.failed()) {
         LOG.debug("Claim for {} failed: {}", job.type(), done.cause().getMessage());
         return;
+      }
+      if (stopping) {
+        return; // Leased to this worker: stop() hands them back.
       }
       List<Object> jobs = new ArrayList<>(done.result().body().getJsonArray("jobs").getList());
       for (Object o : jobs) {
