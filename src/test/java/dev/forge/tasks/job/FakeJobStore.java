@@ -32,8 +32,6 @@ final class FakeJobStore extends VerticleBase {
   private final Deque<JsonObject> claimable = new ArrayDeque<>();
   private final Map<String, List<JsonObject>> received = new HashMap<>();
   private final Map<String, List<Map.Entry<Integer, Promise<JsonObject>>>> waiters = new HashMap<>();
-  /** Addresses in arrival order, across all of them. */
-  final List<String> arrivals = new CopyOnWriteArrayList<>();
   private int handedOut;
   private int ended;
   volatile Handler<Message<JsonObject>> onProgress = m -> m.reply(new JsonObject().put("cancelled", false));
@@ -95,15 +93,14 @@ final class FakeJobStore extends VerticleBase {
     return vertx.eventBus().<JsonObject>consumer(address, m -> {
       List<JsonObject> list = received.get(address);
       list.add(m.body().copy());
-      arrivals.add(address);
       handler.handle(m);
-      for (var it = waiters.get(address) == null ? null : waiters.get(address).iterator(); it != null && it.hasNext(); ) {
-        var w = it.next();
-        if (list.size() >= w.getKey()) {
-          it.remove();
-          w.getValue().complete(list.get(w.getKey() - 1));
+      waiters.getOrDefault(address, new ArrayList<>()).removeIf(w -> {
+        if (list.size() < w.getKey()) {
+          return false;
         }
-      }
+        w.getValue().complete(list.get(w.getKey() - 1));
+        return true;
+      });
     }).completion();
   }
 

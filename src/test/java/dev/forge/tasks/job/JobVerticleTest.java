@@ -420,7 +420,8 @@ class JobVerticleTest {
     long timeoutMs = 300;
     long begun = System.nanoTime();
     deployStore(vertx, List.of("t1"))
-      .compose(store -> vertx.deployVerticle(new JobVerticle(job, new JobVerticle.Settings(1, 600_000, 20, timeoutMs, 5_000)))
+      .compose(store -> vertx.deployVerticle(
+          new JobVerticle(job, new JobVerticle.Settings(1, 600_000, 20, timeoutMs, 5_000)))
         .compose(d -> Future.all(store.nth(Addresses.JOB_FAIL, 1), stopped.future())).map(all -> store))
       .onComplete(tc.succeeding(store -> tc.verify(() -> {
         assertTrue((System.nanoTime() - begun) / 1_000_000 >= timeoutMs);
