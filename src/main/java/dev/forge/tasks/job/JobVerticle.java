@@ -28,13 +28,18 @@ public final class JobVerticle extends VerticleBase {
   public record Settings(int concurrency, long pollMs, long flushMs, long timeoutMs, long busTimeoutMs) {
   }
 
+  /** Task ids are scoped to a tenant: two tenants' tasks of the same id may run here at once. */
+  private record TaskKey(String tenant, String id) {
+  }
+
   private final Job job;
   private final Settings settings;
   private final int limit;
   private final String worker;
-  private final Map<String, RunningJob> running = new HashMap<>();
+  private final Map<TaskKey, RunningJob> running = new HashMap<>();
   private DeliveryOptions bus;
   private boolean claiming;
+  private Future<?> claimInFlight;
   private boolean stopping;
 
   public JobVerticle(Job job, Settings settings) {
@@ -63,17 +68,23 @@ public final class JobVerticle extends VerticleBase {
   public Future<?> stop() {
     stopping = true;
     running.values().forEach(RunningJob::cancel);
-    if (running.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    LOG.info("Handing back {} running {} task(s) of worker {}", running.size(), job.type(), worker);
-    return vertx.eventBus().request(Addresses.JOB_RELEASE, new JsonObject().put("worker", worker), bus)
-      .onFailure(err -> LOG.warn("Could not hand back the leases of worker {}; they expire on their own", worker))
-      .otherwiseEmpty();
+    // A claim in flight may lease tasks to this worker that it will never run: settle it, then hand back.
+    boolean claimed = claiming;
+    Future<?> settled = claimed ? claimInFlight.otherwiseEmpty() : Future.succeededFuture();
+    return settled.compose(v -> {
+      if (running.isEmpty() && !claimed) {
+        return Future.succeededFuture();
+      }
+      LOG.info("Handing back {} running {} task(s) of worker {}", running.size(), job.type(), worker);
+      return vertx.eventBus().request(Addresses.JOB_RELEASE, new JsonObject().put("worker", worker), bus)
+        .onFailure(err -> LOG.warn("Could not hand back the leases of worker {}; they expire on their own", worker))
+        .otherwiseEmpty();
+    });
   }
 
   private void onUpdate(Message<JsonObject> m) {
-    RunningJob r = running.get(key(m.headers().get(Addresses.HEADER_TENANT), m.headers().get(Addresses.HEADER_TASK_ID)));
+    RunningJob r = running.get(new TaskKey(m.headers().get(Addresses.HEADER_TENANT),
+      m.headers().get(Addresses.HEADER_TASK_ID)));
     // Only a terminal state is final for every attempt; a lost lease shows in the reply to the next report.
     String status = m.headers().get(Addresses.HEADER_STATUS);
     if (r != null && ("cancelled".equals(status) || "completed".equals(status) || "failed".equals(status))) {
@@ -89,11 +100,14 @@ public final class JobVerticle extends VerticleBase {
     claiming = true;
     JsonObject body = new JsonObject().put("types", new JsonArray().add(job.type())).put("limit", free)
       .put("worker", worker);
-    vertx.eventBus().<JsonObject>request(Addresses.JOB_CLAIM, body, bus).onComplete(done -> {
+    claimInFlight = vertx.eventBus().<JsonObject>request(Addresses.JOB_CLAIM, body, bus).onComplete(done -> {
       claiming = false;
       if (done.failed()) {
         LOG.debug("Claim for {} failed: {}", job.type(), done.cause().getMessage());
         return;
+      }
+      if (stopping) {
+        return; // Leased to this worker: stop() hands them back.
       }
       List<Object> jobs = new ArrayList<>(done.result().body().getJsonArray("jobs").getList());
       for (Object o : jobs) {
@@ -107,7 +121,7 @@ public final class JobVerticle extends VerticleBase {
 
   private void start(JsonObject claimed) {
     RunningJob r = new RunningJob(vertx, context, bus, claimed, settings.flushMs());
-    running.put(key(r.tenant(), r.taskId()), r);
+    running.put(new TaskKey(r.tenant(), r.taskId()), r);
     LOG.info("Task {} ({}) attempt {} started by {}", r.taskId(), job.type(), r.attempt(), worker);
     long timeout = vertx.setTimer(settings.timeoutMs(), t -> {
       if (!r.finished()) {
@@ -135,15 +149,10 @@ public final class JobVerticle extends VerticleBase {
     });
   }
 
-  /** Task ids are scoped to a tenant: two tenants' tasks may share one. */
-  private static String key(String tenant, String id) {
-    return tenant + '\u0000' + id;
-  }
-
   private void end(RunningJob r, Future<?> outcome) {
     outcome.onComplete(done -> {
       // A rescued task may run again here as a newer attempt: remove only this attempt's entry.
-      running.remove(key(r.tenant(), r.taskId()), r);
+      running.remove(new TaskKey(r.tenant(), r.taskId()), r);
       if (done.failed()) {
         LOG.info("Task {} attempt {} ended without effect: {}", r.taskId(), r.attempt(), done.cause().getMessage());
       }

@@ -168,33 +168,43 @@ final class RunningJob implements JobContext {
 
   /** Ends the attempt: after any report in flight, completes with what is pending plus {@code result}. */
   Future<JsonObject> complete(JsonObject result) {
-    JsonObject data = end();
-    if (result != null) {
-      data.mergeIn(result);
-    }
-    return afterInFlight().compose(v -> vertx.eventBus().<JsonObject>request(Addresses.JOB_COMPLETE,
-      key().put("data", data), bus)).map(m -> m.body());
+    end();
+    return afterInFlight().compose(v -> {
+      JsonObject data = takePending();
+      if (result != null) {
+        data.mergeIn(result);
+      }
+      return vertx.eventBus().<JsonObject>request(Addresses.JOB_COMPLETE, key().put("data", data), bus);
+    }).map(m -> m.body());
   }
 
   /** Ends the attempt as failed; pending data still reaches the store first. */
   Future<JsonObject> fail(String reason, boolean retryable) {
-    JsonObject data = end();
-    Future<?> flushed = afterInFlight();
-    if (!data.isEmpty()) {
-      flushed = flushed.compose(v -> vertx.eventBus().request(Addresses.JOB_PROGRESS, key().put("data", data), bus))
-        .recover(err -> Future.succeededFuture());
-    }
+    end();
+    Future<Void> flushed = afterInFlight().compose(v -> {
+      JsonObject data = takePending();
+      return data.isEmpty() ? Future.<Void>succeededFuture()
+        : vertx.eventBus().request(Addresses.JOB_PROGRESS, key().put("data", data), bus).<Void>mapEmpty()
+          .otherwiseEmpty();
+    });
     return flushed.compose(v -> vertx.eventBus().<JsonObject>request(Addresses.JOB_FAIL,
       key().put("reason", reason).put("retryable", retryable), bus)).map(m -> m.body());
   }
 
-  private JsonObject end() {
+  /**
+   * Stops reporting. What is pending is taken only after the report in flight, which hands its
+   * values back when it fails.
+   */
+  private void end() {
     finished = true;
     cancelled = true;
     if (timerId != -1) {
       vertx.cancelTimer(timerId);
       timerId = -1;
     }
+  }
+
+  private JsonObject takePending() {
     JsonObject data = pendingData == null ? new JsonObject() : pendingData;
     pendingData = null;
     pendingProgress = null;
