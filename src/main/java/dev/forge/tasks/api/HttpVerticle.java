@@ -116,6 +116,7 @@ public final class HttpVerticle extends VerticleBase {
       }
     }
     if (tenant == null) {
+      ctx.response().putHeader("WWW-Authenticate", "Bearer");
       HttpErrors.send(ctx, HttpErrors.invalidApiKey());
       return;
     }
@@ -125,7 +126,8 @@ public final class HttpVerticle extends VerticleBase {
 
   private void requireJson(RoutingContext ctx) {
     String type = ctx.request().getHeader("Content-Type");
-    if (type == null || !type.trim().toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+    String media = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT);
+    if (!media.equals("application/json")) {
       HttpErrors.send(ctx, HttpErrors.unsupportedMediaType());
       return;
     }
