@@ -51,7 +51,8 @@ public final class TasksNode {
   private final Vertx vertx;
   private final PrometheusMeterRegistry registry;
   private final EmbeddedDatabase embedded;
-  private final List<String> deployments = new ArrayList<>();
+  /** Deployment ids by role ("store", "http", "job <type>"), in deployment order. */
+  private final Map<String, String> deployments = new java.util.LinkedHashMap<>();
 
   private TasksNode(Vertx vertx, PrometheusMeterRegistry registry, EmbeddedDatabase embedded) {
     this.vertx = vertx;
@@ -136,14 +137,24 @@ public final class TasksNode {
   }
 
   private Future<Void> deploy(String what, Future<String> deployment) {
-    return deployment.onSuccess(deployments::add).mapEmpty();
+    return deployment.onSuccess(id -> deployments.put(what, id)).mapEmpty();
   }
 
-  /** Stops jobs first (they hand back their leases), then HTTP, then the store, then Vert.x and the database. */
+  /**
+   * Stops accepting HTTP first, then the jobs (running attempts stop and hand their leases back, so
+   * another node takes them at once), then the store, Vert.x and the embedded database.
+   */
   public Future<Void> close() {
+    List<String> order = new ArrayList<>();
+    if (deployments.containsKey("http")) {
+      order.add(deployments.get("http"));
+    }
+    List<String> rest = new ArrayList<>(deployments.values());
+    rest.remove(deployments.get("http"));
+    java.util.Collections.reverse(rest);
+    order.addAll(rest);
     Future<Void> chain = Future.succeededFuture();
-    for (int i = deployments.size() - 1; i >= 0; i--) {
-      String id = deployments.get(i);
+    for (String id : order) {
       chain = chain.compose(v -> vertx.undeploy(id).otherwiseEmpty());
     }
     return chain.compose(v -> vertx.close()).eventually(() -> embedded == null ? Future.succeededFuture()

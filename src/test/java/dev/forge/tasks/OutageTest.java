@@ -43,7 +43,7 @@ class OutageTest {
     proxy = new CuttableProxy(proxyVertx, db.getHost(), db.getPort());
     int proxyPort = await(proxy.start());
     TasksConfig config = TestNodes.config(new PgConnectOptions(db).setPort(proxyPort),
-      Map.of("TASKS_BUS_TIMEOUT_MS", "2000", "TASKS_JOB_TYPES", ""));
+      Map.of("TASKS_BUS_TIMEOUT_MS", "2000", "TASKS_JOB_TYPES", "noop"));
     node = await(TasksNode.start(config));
     http = WebClient.create(node.vertx(), new WebClientOptions().setDefaultHost("127.0.0.1")
       .setDefaultPort(config.httpPort()));
@@ -61,6 +61,65 @@ class OutageTest {
 
   static <T> T await(Future<T> f) throws Exception {
     return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  /** Creates noop tasks one after another until {@code deadline}, recording which were accepted. */
+  private static Future<Void> createUntil(long deadline, String prefix, int[] counter, java.util.Set<String> accepted,
+                                          java.util.concurrent.atomic.AtomicInteger refused) {
+    if (System.nanoTime() > deadline) {
+      return Future.succeededFuture();
+    }
+    String id = prefix + "-" + counter[0]++;
+    return http.post("/v1/tasks").putHeader("Content-Type", "application/json")
+      .sendBuffer(new JsonObject().put("type", "noop").put("id", id).toBuffer())
+      .transform(done -> {
+        if (done.succeeded() && done.result().statusCode() == 202) {
+          accepted.add(id);
+        } else if (done.succeeded() && done.result().statusCode() >= 500) {
+          refused.incrementAndGet();
+        } else {
+          return Future.failedFuture("unexpected reply to " + id + ": "
+            + (done.succeeded() ? done.result().statusCode() + " " + done.result().bodyAsString() : done.cause()));
+        }
+        return createUntil(deadline, prefix, counter, accepted, refused);
+      });
+  }
+
+  @Test
+  void everyAcceptedTaskEndsCompletedAcrossAnOutageUnderLoad() throws Exception {
+    java.util.Set<String> accepted = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(4000);
+    java.util.List<Future<Void>> loops = new java.util.ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      loops.add(createUntil(deadline, "load" + i, new int[1], accepted, refused));
+    }
+    node.vertx().setTimer(1000, t -> proxy.cut());
+    node.vertx().setTimer(2500, t -> proxy.restore());
+    await(Future.all(loops));
+    assertTrue(refused.get() > 0, "the outage refused nothing");
+    assertTrue(accepted.size() > 0);
+
+    // Every 202 was committed: each accepted task is found and runs to completion once the database is back.
+    var client = new dev.forge.tasks.client.TasksClient(node.vertx());
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+    java.util.Set<String> open = new java.util.HashSet<>(accepted);
+    while (!open.isEmpty() && System.nanoTime() < until) {
+      for (String id : java.util.List.copyOf(open)) {
+        JsonObject t = await(client.get(id));
+        if (t.getString("status").equals("completed")) {
+          assertEquals(1.0, t.getDouble("progress"));
+          open.remove(id);
+        } else {
+          assertTrue(t.getString("status").equals("pending") || t.getString("status").equals("in_progress"), t.encode());
+        }
+      }
+      if (!open.isEmpty()) {
+        await(node.vertx().timer(200));
+      }
+    }
+    assertTrue(open.isEmpty(), open.size() + " accepted tasks never completed: " + open);
+    System.out.printf("outage under load: %d accepted and completed, %d refused with 503/504%n", accepted.size(), refused.get());
   }
 
   private static HttpResponse<Buffer> create(String id) throws Exception {

@@ -24,6 +24,7 @@ final class RunningJob implements JobContext {
   private final JsonObject input;
   private final long flushMs;
   private final long heartbeatMs;
+  private final long leaseMs;
 
   private volatile boolean cancelled;
   // Touched on the event loop only.
@@ -44,7 +45,8 @@ final class RunningJob implements JobContext {
     JsonObject in = claimed.getJsonObject("input");
     this.input = in == null ? new JsonObject() : in;
     this.flushMs = flushMs;
-    this.heartbeatMs = Math.max(1, claimed.getLong("lease_ms", 30_000L) / 3);
+    this.leaseMs = claimed.getLong("lease_ms", 30_000L);
+    this.heartbeatMs = Math.max(1, leaseMs / 3);
   }
 
   @Override
@@ -174,8 +176,8 @@ final class RunningJob implements JobContext {
       if (result != null) {
         data.mergeIn(result);
       }
-      return vertx.eventBus().<JsonObject>request(Addresses.JOB_COMPLETE, key().put("data", data), bus);
-    }).map(m -> m.body());
+      return settle(Addresses.JOB_COMPLETE, key().put("data", data), System.nanoTime() + leaseMs * 1_000_000);
+    });
   }
 
   /** Ends the attempt as failed; pending data still reaches the store first. */
@@ -187,8 +189,25 @@ final class RunningJob implements JobContext {
         : vertx.eventBus().request(Addresses.JOB_PROGRESS, key().put("data", data), bus).<Void>mapEmpty()
           .otherwiseEmpty();
     });
-    return flushed.compose(v -> vertx.eventBus().<JsonObject>request(Addresses.JOB_FAIL,
-      key().put("reason", reason).put("retryable", retryable), bus)).map(m -> m.body());
+    long deadline = System.nanoTime() + leaseMs * 1_000_000;
+    return flushed.compose(v -> settle(Addresses.JOB_FAIL, key().put("reason", reason).put("retryable", retryable),
+      deadline));
+  }
+
+  /**
+   * Sends the attempt's outcome, retrying while the store is unreachable and the lease may still
+   * hold: the work is done, and a short outage should not cost it (after the lease, the task is
+   * rescued and run again anyway).
+   */
+  private Future<JsonObject> settle(String address, JsonObject body, long deadlineNanos) {
+    return vertx.eventBus().<JsonObject>request(address, body, bus).map(m -> m.body()).recover(err -> {
+      ApiError error = ApiError.fromThrowable(err);
+      boolean passing = error == null || error.status() == 503 || error.status() == 504;
+      if (!passing || System.nanoTime() + 500_000_000L > deadlineNanos) {
+        return Future.failedFuture(err);
+      }
+      return vertx.timer(500).compose(v -> settle(address, body, deadlineNanos));
+    });
   }
 
   /**

@@ -36,8 +36,10 @@ public final class TestDatabase {
       server = new PgConnectOptions().setHost(host)
         .setPort(Integer.parseInt(System.getenv().getOrDefault("PGPORT", "5432")))
         .setUser(System.getenv().getOrDefault("PGUSER", "postgres"))
-        .setPassword(System.getenv("PGPASSWORD"))
         .setDatabase("postgres");
+      if (System.getenv("PGPASSWORD") != null) {
+        server.setPassword(System.getenv("PGPASSWORD"));
+      }
       PgConnectOptions admin = server;
       // An external server outlives the tests: drop what they created.
       Runtime.getRuntime().addShutdownHook(new Thread(() -> CREATED.forEach(name -> {

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 class StoreRaceTest {
 
-  private static final int TASKS = 256;
+  private static final int TASKS = 1000;
   private static final Set<String> TERMINAL = Set.of("completed", "failed", "cancelled");
 
   private record Race(JsonObject job, Future<Message<JsonObject>> cancel, Future<Message<JsonObject>> complete) {
