@@ -14,6 +14,7 @@ import dev.forge.tasks.job.SleepJob;
 import dev.forge.tasks.task.Migrations;
 import dev.forge.tasks.task.StoreVerticle;
 import dev.forge.tasks.task.TaskMetrics;
+import dev.forge.tasks.task.TraceCache;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.micrometer.MicrometerMetricsFactory;
@@ -116,10 +117,12 @@ public final class TasksNode {
       config.progressFlushMs(), config.jobTimeoutMs(), config.busTimeoutMs());
 
     TaskMetrics taskMetrics = new TaskMetrics(registry);
+    TraceCache cache = config.cacheTtlMs() > 0 ? new TraceCache(config.cacheMaxEntries(), config.cacheTtlMs()) : null;
     Future<?> chain = Migrations.migrate(vertx, pg)
-      .compose(n -> deploy("store", vertx.deployVerticle(() -> new StoreVerticle(store, taskMetrics),
+      .compose(n -> cache == null ? Future.succeededFuture() : cache.listen(vertx))
+      .compose(n -> deploy("store", vertx.deployVerticle(() -> new StoreVerticle(store, taskMetrics, cache),
         new DeploymentOptions().setInstances(config.storeInstances()))))
-      .compose(v -> deploy("http", vertx.deployVerticle(() -> new HttpVerticle(http, registry),
+      .compose(v -> deploy("http", vertx.deployVerticle(() -> new HttpVerticle(http, registry, cache),
         new DeploymentOptions().setInstances(config.httpInstances()))));
     for (String type : config.jobTypes()) {
       Job j = jobs.apply(type);

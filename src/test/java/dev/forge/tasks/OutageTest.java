@@ -24,9 +24,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Postgres goes away under a running node and comes back: every request answers 503
- * {@code store_unavailable} (with {@code Retry-After}) within the bus timeout, {@code /ready} says
- * 503, and the node serves again once the database returns, without a restart.
+ * Postgres goes away under a running node and comes back: every request that needs the database
+ * answers 503 {@code store_unavailable} (with {@code Retry-After}) within the bus timeout,
+ * {@code /ready} says 503, and the node serves again once the database returns, without a restart.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class OutageTest {
@@ -132,7 +132,11 @@ class OutageTest {
     assertEquals(202, create("before-outage").statusCode());
 
     proxy.cut();
-    for (String path : new String[] {"/v1/tasks/before-outage", "/v1/tasks", "/ready"}) {
+    // A task this node holds in its cache still answers: no change can be persisted while the
+    // database is away, so the cached state is the latest one.
+    HttpResponse<Buffer> cached = await(http.get("/v1/tasks/before-outage").send());
+    assertEquals(200, cached.statusCode(), cached.bodyAsString());
+    for (String path : new String[] {"/v1/tasks/not-in-the-cache", "/v1/tasks", "/ready"}) {
       long start = System.nanoTime();
       HttpResponse<Buffer> r = await(http.get(path).send());
       long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);

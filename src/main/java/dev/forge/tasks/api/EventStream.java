@@ -111,9 +111,10 @@ final class EventStream implements Watchers.Watcher {
       return;
     }
     sentVersion = update.version();
-    Buffer event = Buffer.buffer(update.trace().encode().length() + 64)
+    Buffer data = update.body();
+    Buffer event = Buffer.buffer(data.length() + 64)
       .appendString("event: task.updated\nid: ").appendString(Long.toString(update.version()))
-      .appendString("\ndata: ").appendBuffer(update.trace().toBuffer()).appendString("\n\n");
+      .appendString("\ndata: ").appendBuffer(data).appendString("\n\n");
     if (update.terminal()) {
       finish();
       ctx.response().end(event);

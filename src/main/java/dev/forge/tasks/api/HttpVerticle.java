@@ -1,6 +1,7 @@
 package dev.forge.tasks.api;
 
 import dev.forge.tasks.bus.Addresses;
+import dev.forge.tasks.task.TraceCache;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -34,24 +35,29 @@ public final class HttpVerticle extends VerticleBase {
 
   private final Settings settings;
   private final PrometheusMeterRegistry metrics;
+  private final TraceCache cache;
   private HttpServer server;
 
-  /** An API without {@code /metrics}. */
+  /** An API without {@code /metrics} or a cache: every read goes to the store. */
   public HttpVerticle(Settings settings) {
-    this(settings, null);
+    this(settings, null, null);
   }
 
-  /** An API that serves {@code registry} at {@code GET /metrics} in Prometheus' text format. */
-  public HttpVerticle(Settings settings, PrometheusMeterRegistry registry) {
+  /**
+   * An API that serves {@code registry} at {@code GET /metrics} in Prometheus' text format (when
+   * not null) and answers reads from {@code cache} when it holds the task (when not null).
+   */
+  public HttpVerticle(Settings settings, PrometheusMeterRegistry registry, TraceCache cache) {
     this.settings = settings;
     this.metrics = registry;
+    this.cache = cache;
   }
 
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
     Watchers watchers = new Watchers(settings.maxWaiters());
-    TaskRoutes tasks = new TaskRoutes(vertx, settings.busTimeoutMs(), watchers, settings.keepAliveMs());
+    TaskRoutes tasks = new TaskRoutes(vertx, settings.busTimeoutMs(), watchers, settings.keepAliveMs(), cache);
 
     router.get("/health").handler(ctx -> json(ctx, new JsonObject().put("status", "ok")));
     router.get("/ready").handler(this::ready);

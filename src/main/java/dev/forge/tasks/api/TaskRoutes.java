@@ -5,6 +5,7 @@ import dev.forge.tasks.bus.ApiError;
 import dev.forge.tasks.bus.ApiException;
 import dev.forge.tasks.task.TaskIds;
 import dev.forge.tasks.task.TaskStatus;
+import dev.forge.tasks.task.TraceCache;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -30,8 +31,11 @@ final class TaskRoutes {
   private final Watchers watchers;
   private final long keepAliveMs;
 
-  TaskRoutes(Vertx vertx, long busTimeoutMs, Watchers watchers, long keepAliveMs) {
+  private final TraceCache cache;
+
+  TaskRoutes(Vertx vertx, long busTimeoutMs, Watchers watchers, long keepAliveMs, TraceCache cache) {
     this.vertx = vertx;
+    this.cache = cache;
     this.busOptions = new DeliveryOptions().setSendTimeout(busTimeoutMs);
     this.watchers = watchers;
     this.keepAliveMs = keepAliveMs;
@@ -73,8 +77,12 @@ final class TaskRoutes {
     new EventStream(vertx, watchers, ctx, ctx.get(TENANT), id).start(keepAliveMs, this::read);
   }
 
-  /** The task's current state, read through the store. */
+  /** The task's current state: from the node's cache when it holds the task, else through the store. */
   Future<Watchers.Update> read(String tenant, String id) {
+    TraceCache.Entry cached = cache == null ? null : cache.get(tenant, id);
+    if (cached != null) {
+      return Future.succeededFuture(Watchers.Update.of(cached));
+    }
     return request(Addresses.GET, new JsonObject().put("tenant", tenant).put("id", id))
       .map(reply -> Watchers.Update.of((JsonObject) reply.body(), reply.headers()));
   }
@@ -88,7 +96,7 @@ final class TaskRoutes {
     if (etagMatches(ifNoneMatch, state.etag())) {
       response.setStatusCode(304).end();
     } else {
-      response.putHeader("Content-Type", "application/json").end(state.trace().toBuffer());
+      response.putHeader("Content-Type", "application/json").end(state.body());
     }
   }
 

@@ -1,9 +1,11 @@
 package dev.forge.tasks.api;
 
 import dev.forge.tasks.bus.Addresses;
+import dev.forge.tasks.task.TraceCache;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
@@ -21,11 +23,20 @@ import java.util.Map;
 final class Watchers {
 
   /** One change of a task, as published by the store. */
-  record Update(long version, String etag, String status, JsonObject trace, boolean deleted) {
+  record Update(long version, String etag, String status, JsonObject trace, boolean deleted, Buffer encoded) {
 
     static Update of(JsonObject trace, MultiMap headers) {
       return new Update(Long.parseLong(headers.get(Addresses.HEADER_VERSION)), headers.get(Addresses.HEADER_ETAG),
-        headers.get(Addresses.HEADER_STATUS), trace, "true".equals(headers.get(Addresses.HEADER_DELETED)));
+        headers.get(Addresses.HEADER_STATUS), trace, "true".equals(headers.get(Addresses.HEADER_DELETED)), null);
+    }
+
+    static Update of(TraceCache.Entry cached) {
+      return new Update(cached.version(), cached.etag(), cached.status(), cached.trace(), false, cached.body());
+    }
+
+    /** The Trace as JSON bytes (already encoded when it came from the cache). */
+    Buffer body() {
+      return encoded != null ? encoded : trace.toBuffer();
     }
 
     boolean terminal() {

@@ -55,6 +55,8 @@ public final class ConfigLoader {
     {"retentionCancelledS", "TASKS_RETENTION_CANCELLED_S", "604800"},
     {"retentionFailedS", "TASKS_RETENTION_FAILED_S", "2592000"},
     {"retentionIntervalMs", "TASKS_RETENTION_INTERVAL_MS", "60000"},
+    {"cacheMaxEntries", "TASKS_CACHE_MAX_ENTRIES", "1000000"},
+    {"cacheTtlMs", "TASKS_CACHE_TTL_MS", "10000"},
     {"benchRoutes", "TASKS_BENCH_ROUTES", "false"},
   };
 
@@ -136,6 +138,7 @@ public final class ConfigLoader {
       integer("defaultMaxAttempts", 1, 100),
       integer("retentionCompletedS", 0, Integer.MAX_VALUE), integer("retentionCancelledS", 0, Integer.MAX_VALUE),
       integer("retentionFailedS", 0, Integer.MAX_VALUE), integer("retentionIntervalMs", 100, 86_400_000),
+      integer("cacheMaxEntries", 1, 100_000_000), integer("cacheTtlMs", 0, 86_400_000),
       bool("benchRoutes"));
   }
 

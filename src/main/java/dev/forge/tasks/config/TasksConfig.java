@@ -17,6 +17,7 @@ public record TasksConfig(
   List<String> taskTypes, List<String> jobTypes, int jobConcurrency, long jobTimeoutMs, long jobPollMs,
   long progressFlushMs, long leaseMs, long retryBaseMs, int defaultMaxAttempts,
   long retentionCompletedS, long retentionCancelledS, long retentionFailedS, long retentionIntervalMs,
+  long cacheMaxEntries, long cacheTtlMs,
   boolean benchRoutes) {
 
   /** True when no external Postgres is configured and the node starts its own. */

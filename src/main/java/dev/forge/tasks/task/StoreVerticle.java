@@ -61,16 +61,19 @@ public final class StoreVerticle extends VerticleBase {
 
   private final Settings settings;
   private final TaskMetrics metrics;
+  private final TraceCache cache;
   private Pool pool;
   private TaskStore store;
 
   public StoreVerticle(Settings settings) {
-    this(settings, TaskMetrics.none());
+    this(settings, TaskMetrics.none(), null);
   }
 
-  public StoreVerticle(Settings settings, TaskMetrics metrics) {
+  /** A store that counts into {@code metrics} and keeps {@code cache} (may be null) up to date. */
+  public StoreVerticle(Settings settings, TaskMetrics metrics, TraceCache cache) {
     this.settings = settings;
     this.metrics = metrics;
+    this.cache = cache;
   }
 
   @Override
@@ -85,7 +88,12 @@ public final class StoreVerticle extends VerticleBase {
     store = new TaskStore(pool);
     List<Future<Void>> registered = new ArrayList<>();
     registered.add(consume(Addresses.CREATE, this::create));
-    registered.add(consume(Addresses.GET, body -> store.get(tenant(body), id(body)).map(StoreVerticle::trace)));
+    registered.add(consume(Addresses.GET, body -> store.get(tenant(body), id(body)).map(t -> {
+      if (cache != null) {
+        cache.put(t);
+      }
+      return trace(t);
+    })));
     registered.add(consume(Addresses.LIST, this::list));
     registered.add(consume(Addresses.CANCEL, body -> store.cancel(tenant(body), id(body)).map(c -> {
       if (c.changed()) {
@@ -95,6 +103,9 @@ public final class StoreVerticle extends VerticleBase {
       return trace(c.trace());
     })));
     registered.add(consume(Addresses.DELETE, body -> store.delete(tenant(body), id(body)).map(t -> {
+      if (cache != null) {
+        cache.deleted(t);
+      }
       vertx.eventBus().publish(Addresses.UPDATED, t.toJson(), t.headers().addHeader(Addresses.HEADER_DELETED, "true"));
       return new Reply(new JsonObject().put("id", t.id()).put("object", "task.deleted").put("deleted", true),
         new DeliveryOptions());
@@ -287,7 +298,11 @@ public final class StoreVerticle extends VerticleBase {
     return trace(t);
   }
 
+  /** Caches, then publishes, a change just persisted: both happen before the command's reply. */
   private void publish(Trace t) {
+    if (cache != null) {
+      cache.put(t);
+    }
     vertx.eventBus().publish(Addresses.UPDATED, t.toJson(), t.headers());
   }
 

@@ -55,6 +55,11 @@ public record Trace(
     return "\"" + Long.toString(seq, 36) + "-" + version + "\"";
   }
 
+  /** The row sequence number inside an {@link #etag()}. */
+  static long seqOf(String etag) {
+    return Long.parseLong(etag.substring(1, etag.indexOf('-')), 36);
+  }
+
   /** The headers that go with this Trace on the bus. */
   public DeliveryOptions headers() {
     return new DeliveryOptions()

@@ -1,0 +1,100 @@
+package dev.forge.tasks.task;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.forge.tasks.bus.Addresses;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+
+/**
+ * The node's copy of recently read or changed tasks, so that a status poll usually costs no query
+ * and no serialisation. Shared by every verticle of the node; thread-safe.
+ *
+ * <p>Freshness: the store writes each task it persisted or read here before it replies, so on the
+ * node that acknowledged a change no later read sees an older state. Changes made by other nodes
+ * arrive through {@link Addresses#UPDATED}; until then (milliseconds) this node may serve the
+ * previous state. Should an update be lost (a partition), an entry still expires after the TTL.
+ * Entries only move forward: a write older than what is held (by row and version) is ignored, and
+ * a deletion leaves a tombstone so that a read racing with it cannot bring the task back.
+ */
+public final class TraceCache {
+
+  /** A cached task: the Trace, its encoded body, and what ordering and HTTP need. */
+  public record Entry(long seq, long version, String etag, String status, JsonObject trace, Buffer body,
+                      boolean deleted) {
+
+    boolean newerThan(Entry other) {
+      return seq != other.seq ? seq > other.seq : version > other.version;
+    }
+
+    static Entry of(Trace t) {
+      JsonObject json = t.toJson();
+      return new Entry(t.seq(), t.version(), t.etag(), t.status().wire(), json, json.toBuffer(), false);
+    }
+  }
+
+  private record Key(String tenant, String id) {
+  }
+
+  private final Cache<Key, Entry> entries;
+  private MessageConsumer<JsonObject> consumer;
+
+  /** A cache of at most {@code maxEntries} tasks, each kept at most {@code ttlMs} after its last write. */
+  public TraceCache(long maxEntries, long ttlMs) {
+    this.entries = Caffeine.newBuilder().maximumSize(maxEntries).expireAfterWrite(Duration.ofMillis(ttlMs)).build();
+  }
+
+  /** The cached task, or null when it is not cached (or was deleted). */
+  public Entry get(String tenant, String id) {
+    Entry e = entries.getIfPresent(new Key(tenant, id));
+    return e == null || e.deleted() ? null : e;
+  }
+
+  void put(Trace t) {
+    offer(new Key(t.tenant(), t.id()), Entry.of(t));
+  }
+
+  void deleted(Trace t) {
+    offer(new Key(t.tenant(), t.id()), tombstone(t.seq()));
+  }
+
+  private static Entry tombstone(long seq) {
+    return new Entry(seq, Long.MAX_VALUE, null, null, null, null, true);
+  }
+
+  private void offer(Key key, Entry candidate) {
+    entries.asMap().compute(key, (k, held) -> held == null || candidate.newerThan(held) ? candidate : held);
+  }
+
+  /** Applies the changes published by every store of the cluster (this node's included, harmlessly). */
+  public Future<Void> listen(Vertx vertx) {
+    consumer = vertx.eventBus().consumer(Addresses.UPDATED, m -> {
+      MultiMap h = m.headers();
+      String etag = h.get(Addresses.HEADER_ETAG);
+      long seq = Trace.seqOf(etag);
+      Key key = new Key(h.get(Addresses.HEADER_TENANT), h.get(Addresses.HEADER_TASK_ID));
+      if ("true".equals(h.get(Addresses.HEADER_DELETED))) {
+        offer(key, tombstone(seq));
+      } else {
+        JsonObject trace = m.body();
+        offer(key, new Entry(seq, Long.parseLong(h.get(Addresses.HEADER_VERSION)), etag,
+          h.get(Addresses.HEADER_STATUS), trace, trace.toBuffer(), false));
+      }
+    });
+    return consumer.completion();
+  }
+
+  public Future<Void> close() {
+    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+  }
+
+  /** Entries held (tombstones included); for metrics. */
+  public long size() {
+    return entries.estimatedSize();
+  }
+}
