@@ -21,6 +21,7 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.pgclient.PgConnectOptions;
@@ -121,7 +122,8 @@ public final class TasksNode {
     Future<?> chain = Migrations.migrate(vertx, pg)
       .compose(n -> cache == null ? Future.succeededFuture() : cache.listen(vertx))
       .compose(n -> deploy("store", vertx.deployVerticle(() -> new StoreVerticle(store, taskMetrics, cache),
-        new DeploymentOptions().setInstances(config.storeInstances()))))
+        new DeploymentOptions().setInstances(config.storeInstances())
+          .setThreadingModel(config.storeThreading().equals("worker") ? ThreadingModel.WORKER : ThreadingModel.EVENT_LOOP))))
       .compose(v -> deploy("http", vertx.deployVerticle(() -> new HttpVerticle(http, registry, cache),
         new DeploymentOptions().setInstances(config.httpInstances()))));
     for (String type : config.jobTypes()) {
@@ -129,8 +131,9 @@ public final class TasksNode {
       chain = chain.compose(v -> deploy("job " + type, vertx.deployVerticle(new JobVerticle(j, job))));
     }
     return chain.map(v -> {
-      LOG.info("Tasks server listening on {}:{} (store x{}, http x{}, jobs {}, {} database{})",
-        config.httpHost(), config.httpPort(), config.storeInstances(), config.httpInstances(), config.jobTypes(),
+      LOG.info("Tasks server listening on {}:{} (store x{} {}, http x{}, jobs {}, {} database{})",
+        config.httpHost(), config.httpPort(), config.storeInstances(), config.storeThreading(), config.httpInstances(),
+        config.jobTypes(),
         embedded != null ? "embedded" : "external", config.cluster() ? ", clustered" : "");
       if (config.apiKeys().isEmpty()) {
         LOG.warn("No API keys are configured (TASKS_API_KEYS): the API is open to anyone who can reach it, as one tenant");

@@ -42,6 +42,7 @@ public final class ConfigLoader {
     {"clusterMembers", "TASKS_CLUSTER_MEMBERS", null},
     {"busTimeoutMs", "TASKS_BUS_TIMEOUT_MS", "5000"},
     {"storeInstances", "TASKS_STORE_INSTANCES", "2"},
+    {"storeThreading", "TASKS_STORE_THREADING", "event-loop"},
     {"taskTypes", "TASKS_TYPES", "document_analysis"},
     {"jobTypes", "TASKS_JOB_TYPES", "document_analysis"},
     {"jobConcurrency", "TASKS_JOB_CONCURRENCY", "4"},
@@ -131,7 +132,7 @@ public final class ConfigLoader {
       string("dataDir"),
       apiKeys(),
       bool("cluster"), string("clusterHost"), integer("clusterPort", 1, 65535), list("clusterMembers"),
-      integer("busTimeoutMs", 100, 600_000), integer("storeInstances", 1, 64),
+      integer("busTimeoutMs", 100, 600_000), integer("storeInstances", 1, 64), oneOf("storeThreading", "event-loop", "worker"),
       taskTypes, jobTypes, integer("jobConcurrency", 1, 1000), integer("jobTimeoutMs", 100, 86_400_000),
       integer("jobPollMs", 10, 600_000), integer("progressFlushMs", 0, 60_000),
       integer("leaseMs", 1000, 3_600_000), integer("retryBaseMs", 0, 3_600_000),
@@ -161,6 +162,14 @@ public final class ConfigLoader {
     } catch (NumberFormatException e) {
       throw bad(key, "must be a whole number");
     }
+  }
+
+  private String oneOf(String key, String... allowed) {
+    String v = string(key).trim();
+    if (!java.util.List.of(allowed).contains(v)) {
+      throw bad(key, "must be one of " + String.join(", ", allowed));
+    }
+    return v;
   }
 
   private boolean bool(String key) {

@@ -13,7 +13,7 @@ public record TasksConfig(
   String dataDir,
   Map<String, String> apiKeys,
   boolean cluster, String clusterHost, int clusterPort, List<String> clusterMembers,
-  long busTimeoutMs, int storeInstances,
+  long busTimeoutMs, int storeInstances, String storeThreading,
   List<String> taskTypes, List<String> jobTypes, int jobConcurrency, long jobTimeoutMs, long jobPollMs,
   long progressFlushMs, long leaseMs, long retryBaseMs, int defaultMaxAttempts,
   long retentionCompletedS, long retentionCancelledS, long retentionFailedS, long retentionIntervalMs,
