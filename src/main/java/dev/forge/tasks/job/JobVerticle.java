@@ -39,6 +39,7 @@ public final class JobVerticle extends VerticleBase {
   private final Map<TaskKey, RunningJob> running = new HashMap<>();
   private DeliveryOptions bus;
   private boolean claiming;
+  private boolean claimAgain;
   private Future<?> claimInFlight;
   private boolean stopping;
 
@@ -94,10 +95,17 @@ public final class JobVerticle extends VerticleBase {
 
   private void claim() {
     int free = limit - running.size();
-    if (claiming || stopping || free <= 0) {
+    if (claiming) {
+      // Work announced while a claim is in flight may have been committed after that claim's
+      // snapshot: look again as soon as it returns, rather than at the next poll.
+      claimAgain = true;
+      return;
+    }
+    if (stopping || free <= 0) {
       return;
     }
     claiming = true;
+    claimAgain = false;
     JsonObject body = new JsonObject().put("types", new JsonArray().add(job.type())).put("limit", free)
       .put("worker", worker);
     claimInFlight = vertx.eventBus().<JsonObject>request(Addresses.JOB_CLAIM, body, bus).onComplete(done -> {
@@ -113,7 +121,7 @@ public final class JobVerticle extends VerticleBase {
       for (Object o : jobs) {
         start(o instanceof JsonObject j ? j : new JsonObject((Map<String, Object>) o));
       }
-      if (jobs.size() == free) {
+      if (jobs.size() == free || claimAgain) {
         claim();
       }
     });
@@ -122,7 +130,7 @@ public final class JobVerticle extends VerticleBase {
   private void start(JsonObject claimed) {
     RunningJob r = new RunningJob(vertx, context, bus, claimed, settings.flushMs());
     running.put(new TaskKey(r.tenant(), r.taskId()), r);
-    LOG.info("Task {} ({}) attempt {} started by {}", r.taskId(), job.type(), r.attempt(), worker);
+    LOG.debug("Task {} ({}) attempt {} started by {}", r.taskId(), job.type(), r.attempt(), worker);
     long timeout = vertx.setTimer(settings.timeoutMs(), t -> {
       if (!r.finished()) {
         LOG.warn("Task {} attempt {} ran past its {} ms timeout", r.taskId(), r.attempt(), settings.timeoutMs());
