@@ -1,5 +1,6 @@
 package dev.forge.tasks;
 
+import static dev.forge.tasks.support.LiveNode.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.forge.tasks.bus.Addresses;
 import dev.forge.tasks.bus.ApiError;
 import dev.forge.tasks.config.TasksConfig;
+import dev.forge.tasks.support.LiveNode;
 import dev.forge.tasks.support.TestDatabase;
 import dev.forge.tasks.support.TestNodes;
 import io.vertx.core.Future;
@@ -17,7 +19,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -41,6 +42,7 @@ class FuzzTest {
   static final long SEED = Long.getLong("fuzz.seed", System.nanoTime());
   static final List<String> LEAKS = List.of("Exception", "\tat ", "at dev.forge", "at io.vertx", "SELECT ", "INSERT ",
     "UPDATE tasks", "org.postgresql", "io.netty", "jackson");
+  static LiveNode live;
   static TasksNode node;
   static WebClient http;
   static int port;
@@ -50,21 +52,15 @@ class FuzzTest {
   static void start() throws Exception {
     TasksConfig config = TestNodes.config(TestDatabase.freshDatabase(), Map.of("TASKS_JOB_TYPES", "",
       "TASKS_TYPES", "held"));
-    node = await(TasksNode.start(config));
+    live = LiveNode.start(config);
+    node = live.node;
+    http = live.http;
     port = config.httpPort();
-    http = WebClient.create(node.vertx(), new WebClientOptions().setDefaultHost("127.0.0.1")
-      .setDefaultPort(config.httpPort()).setMaxHeaderSize(64 * 1024));
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (node != null) {
-      await(node.close());
-    }
-  }
-
-  static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    LiveNode.stop(live);
   }
 
   /** Asserts the reply is a JSON error with one of the statuses, and leaks nothing; returns the error. */

@@ -1,11 +1,13 @@
 package dev.forge.tasks;
 
+import static dev.forge.tasks.support.LiveNode.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.forge.tasks.config.TasksConfig;
 import dev.forge.tasks.support.CuttableProxy;
+import dev.forge.tasks.support.LiveNode;
 import dev.forge.tasks.support.TestDatabase;
 import dev.forge.tasks.support.TestNodes;
 import io.vertx.core.Future;
@@ -14,7 +16,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.pgclient.PgConnectOptions;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +34,7 @@ class OutageTest {
 
   static Vertx proxyVertx;
   static CuttableProxy proxy;
+  static LiveNode live;
   static TasksNode node;
   static WebClient http;
 
@@ -44,23 +46,17 @@ class OutageTest {
     int proxyPort = await(proxy.start());
     TasksConfig config = TestNodes.config(new PgConnectOptions(db).setPort(proxyPort),
       Map.of("TASKS_BUS_TIMEOUT_MS", "2000", "TASKS_JOB_TYPES", "noop"));
-    node = await(TasksNode.start(config));
-    http = WebClient.create(node.vertx(), new WebClientOptions().setDefaultHost("127.0.0.1")
-      .setDefaultPort(config.httpPort()));
+    live = LiveNode.start(config);
+    node = live.node;
+    http = live.http;
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (node != null) {
-      await(node.close());
-    }
+    LiveNode.stop(live);
     if (proxyVertx != null) {
       await(proxyVertx.close());
     }
-  }
-
-  static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
   /** Creates noop tasks one after another until {@code deadline}, recording which were accepted. */

@@ -1,10 +1,12 @@
 package dev.forge.tasks;
 
+import static dev.forge.tasks.support.LiveNode.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.forge.tasks.config.TasksConfig;
+import dev.forge.tasks.support.LiveNode;
 import dev.forge.tasks.support.TestDatabase;
 import dev.forge.tasks.support.TestNodes;
 import io.vertx.core.Future;
@@ -13,7 +15,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -27,6 +28,7 @@ class TenantsTest {
 
   static final String KEY_A = "key-for-alpha-0123456789";
   static final String KEY_B = "key-for-beta-9876543210";
+  static LiveNode live;
   static TasksNode node;
   static WebClient http;
 
@@ -34,20 +36,14 @@ class TenantsTest {
   static void start() throws Exception {
     TasksConfig config = TestNodes.config(TestDatabase.freshDatabase(), Map.of(
       "TASKS_API_KEYS", "alpha=" + KEY_A + ",beta=" + KEY_B, "TASKS_TYPES", "held", "TASKS_JOB_TYPES", ""));
-    node = await(TasksNode.start(config));
-    http = WebClient.create(node.vertx(), new WebClientOptions().setDefaultHost("127.0.0.1")
-      .setDefaultPort(config.httpPort()));
+    live = LiveNode.start(config);
+    node = live.node;
+    http = live.http;
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (node != null) {
-      await(node.close());
-    }
-  }
-
-  static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    LiveNode.stop(live);
   }
 
   private static HttpResponse<Buffer> call(HttpMethod method, String uri, String key, JsonObject body) throws Exception {

@@ -6,74 +6,42 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * {@code GET /v1/tasks/{id}?wait=N}: answers as soon as the task differs from the client's
- * {@code If-None-Match} (or from its state when the request arrived), or at the deadline. It
- * subscribes before it reads, so no change can slip between the two.
+ * {@code If-None-Match} (or from its state when the request arrived), or at the deadline.
  */
-final class LongPoll implements Watchers.Watcher {
+final class LongPoll extends TaskSubscription {
 
-  private final Vertx vertx;
-  private final Watchers watchers;
-  private final RoutingContext ctx;
-  private final String tenant;
-  private final String id;
   private final String ifNoneMatch;
   private Watchers.Update current;
-  private Watchers.Update early;
   private String reference;
   private long timer = -1;
-  private boolean done;
 
   LongPoll(Vertx vertx, Watchers watchers, RoutingContext ctx, String tenant, String id) {
-    this.vertx = vertx;
-    this.watchers = watchers;
-    this.ctx = ctx;
-    this.tenant = tenant;
-    this.id = id;
+    super(vertx, watchers, ctx, tenant, id);
     this.ifNoneMatch = ctx.request().getHeader("If-None-Match");
   }
 
-  /** Subscribes, then reads the task through {@code read}; answers at the latest after {@code waitSeconds}. */
+  /** Starts waiting; answers at the latest after {@code waitSeconds}. */
   void start(int waitSeconds, TaskReader read) {
-    if (!watchers.add(tenant, id, this)) {
-      HttpErrors.send(ctx, HttpErrors.tooManyWaiters());
-      return;
-    }
-    ctx.response().closeHandler(v -> finish());
     timer = vertx.setTimer(waitSeconds * 1000L, t -> {
       timer = -1;
-      deadline();
-    });
-    read.read(tenant, id).onComplete(got -> {
-      if (done) {
-        return;
-      }
-      if (got.failed()) {
-        finish();
-        HttpErrors.send(ctx, got.cause());
-        return;
-      }
-      current = got.result();
-      if (early != null && early.version() > current.version()) {
-        current = early;
-      }
-      reference = ifNoneMatch != null ? ifNoneMatch : current.etag();
-      if (current.terminal() || !TaskRoutes.etagMatches(reference, current.etag())) {
-        answer(current);
+      if (!done() && current != null) {
+        answer(current); // Still reading at the deadline: the bus timeout answers if the store never does.
       }
     });
+    start(read);
   }
 
   @Override
-  public void onUpdate(Watchers.Update update) {
-    if (done) {
-      return;
+  protected void onCurrent(Watchers.Update state) {
+    current = state;
+    reference = ifNoneMatch != null ? ifNoneMatch : state.etag();
+    if (state.terminal() || !TaskRoutes.etagMatches(reference, state.etag())) {
+      answer(state);
     }
-    if (current == null) {
-      if (early == null || update.version() > early.version()) {
-        early = update;
-      }
-      return;
-    }
+  }
+
+  @Override
+  protected void onChange(Watchers.Update update) {
     if (update.deleted()) {
       finish();
       HttpErrors.send(ctx, ApiError.taskNotFound(id));
@@ -85,25 +53,15 @@ final class LongPoll implements Watchers.Watcher {
     }
   }
 
-  private void deadline() {
-    if (done || current == null) {
-      return; // Still reading: the bus timeout answers if the store never does.
+  @Override
+  protected void onFinish() {
+    if (timer != -1) {
+      vertx.cancelTimer(timer);
     }
-    answer(current);
   }
 
   private void answer(Watchers.Update state) {
     finish();
     TaskRoutes.sendState(ctx, state, ifNoneMatch);
-  }
-
-  private void finish() {
-    if (!done) {
-      done = true;
-      watchers.remove(tenant, id, this);
-      if (timer != -1) {
-        vertx.cancelTimer(timer);
-      }
-    }
   }
 }

@@ -74,7 +74,7 @@ final class TaskRoutes {
       HttpErrors.send(ctx, ApiError.taskNotFound(id));
       return;
     }
-    new EventStream(vertx, watchers, ctx, ctx.get(TENANT), id).start(keepAliveMs, this::read);
+    new EventStream(vertx, watchers, ctx, ctx.get(TENANT), id, keepAliveMs).start(this::read);
   }
 
   /** The task's current state: from the node's cache when it holds the task, else through the store. */
