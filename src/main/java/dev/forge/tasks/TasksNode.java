@@ -83,17 +83,26 @@ public final class TasksNode {
     return createVertx(config, registry).compose(vertx -> vertx.executeBlocking(
         () -> config.embeddedDatabase() ? EmbeddedDatabase.start(Path.of(config.dataDir())) : null, false)
       .map(db -> new TasksNode(vertx, registry, db))
-      .compose(node -> node.deploy(config, jobs).recover(err -> {
-        LOG.error("Start-up failed: {}", err.getMessage(), err instanceof IllegalArgumentException ? null : err);
-        return node.close().transform(v -> Future.<TasksNode>failedFuture(err));
-      }))
+      .compose(node -> node.deploy(config, jobs).recover(err -> node.abort().transform(v -> Future.failedFuture(err))))
       .recover(err -> {
-        if (vertxClosed(vertx)) {
-          return Future.failedFuture(err);
-        }
         LOG.error("Start-up failed: {}", err.getMessage(), err instanceof IllegalArgumentException ? null : err);
-        return vertx.close().transform(v -> Future.failedFuture(err));
+        // Vert.x is closed only after this failure has reached the caller: a future completed on a
+        // closed event loop would never be delivered.
+        vertx.setTimer(200, t -> vertx.close());
+        return Future.failedFuture(err);
       }));
+  }
+
+  /** Undoes a partial start: undeploys what was deployed and stops the embedded database. */
+  private Future<Void> abort() {
+    Future<Void> undeployed = Future.succeededFuture();
+    for (String id : deployments.values()) {
+      undeployed = undeployed.compose(v -> vertx.undeploy(id).otherwiseEmpty());
+    }
+    return undeployed.compose(v -> embedded == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+      embedded.close();
+      return null;
+    }, false).mapEmpty());
   }
 
   private Future<TasksNode> deploy(TasksConfig config, Function<String, Job> jobs) {
@@ -172,10 +181,6 @@ public final class TasksNode {
           p.fail(e);
         }
       }));
-  }
-
-  private static boolean vertxClosed(Vertx vertx) {
-    return ((io.vertx.core.internal.VertxInternal) vertx).closeFuture().isClosed();
   }
 
   private static Future<Vertx> createVertx(TasksConfig config, PrometheusMeterRegistry registry) {

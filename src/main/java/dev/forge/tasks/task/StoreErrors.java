@@ -38,8 +38,11 @@ final class StoreErrors {
         }
         break;
       }
+      String message = t.getMessage() == null ? "" : t.getMessage();
       if (t instanceof ClosedConnectionException || t instanceof IOException || t instanceof TimeoutException
-        || t.getClass().getName().contains("Timeout") || t.getClass().getName().contains("Connect")) {
+        || t.getClass().getName().contains("Timeout") || t.getClass().getName().contains("Connect")
+        // The pool's own refusals: no connection freed within its wait time, or its wait queue full.
+        || message.startsWith("Timeout waiting for connection") || message.contains("wait queue")) {
         LOG.warn("Store {} on task {}: Postgres unreachable ({})", operation, taskId, t.getClass().getSimpleName());
         return ApiError.storeUnavailable();
       }

@@ -79,7 +79,7 @@ public final class StoreVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     pool = PgBuilder.pool()
-      .with(new PoolOptions().setMaxSize(settings.poolSize()).setConnectionTimeout(3)
+      .with(new PoolOptions().setMaxSize(settings.poolSize()).setConnectionTimeout(3).setMaxWaitQueueSize(4096)
         .setName("tasks-store-" + POOLS.incrementAndGet()))
       .with(new NetClientOptions().setConnectTimeout(3000))
       .connectingTo(settings.connect())
