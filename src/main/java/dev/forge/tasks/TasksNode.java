@@ -112,7 +112,9 @@ public final class TasksNode {
     if (config.pgPassword() != null) {
       pg.setPassword(config.pgPassword());
     }
-    pg.setReconnectAttempts(0).setPipeliningLimit(256)
+    // Prepared statements are cached per connection: Postgres then plans each statement once, not on
+    // every request (measured: 3.2x the rate of uncached primary-key reads, BENCHMARKS.md).
+    pg.setReconnectAttempts(0).setPipeliningLimit(256).setCachePreparedStatements(true)
       .addProperty("application_name", "tasks-server")
       .addProperty("statement_timeout", Long.toString(Math.max(1000, config.busTimeoutMs() - 500)));
     StoreVerticle.Settings store = new StoreVerticle.Settings(pg,

@@ -17,7 +17,9 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** The {@code /v1/tasks} handlers: HTTP in, one bus request to the store, HTTP out. */
@@ -32,6 +34,7 @@ final class TaskRoutes {
   private final long keepAliveMs;
 
   private final TraceCache cache;
+  private final Map<String, Future<Watchers.Update>> reading = new HashMap<>();
 
   TaskRoutes(Vertx vertx, long busTimeoutMs, Watchers watchers, long keepAliveMs, TraceCache cache) {
     this.vertx = vertx;
@@ -83,8 +86,16 @@ final class TaskRoutes {
     if (cached != null) {
       return Future.succeededFuture(Watchers.Update.of(cached));
     }
-    return request(Addresses.GET, new JsonObject().put("tenant", tenant).put("id", id))
+    // Concurrent misses for one task (a burst of new watchers) share one store read.
+    String key = tenant + '\u0000' + id;
+    Future<Watchers.Update> pending = reading.get(key);
+    if (pending != null) {
+      return pending;
+    }
+    Future<Watchers.Update> read = request(Addresses.GET, new JsonObject().put("tenant", tenant).put("id", id))
       .map(reply -> Watchers.Update.of((JsonObject) reply.body(), reply.headers()));
+    reading.put(key, read);
+    return read.andThen(done -> reading.remove(key));
   }
 
   /** 304 when {@code ifNoneMatch} names the state's tag, else 200 with the Trace. */
