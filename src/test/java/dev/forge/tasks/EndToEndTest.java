@@ -143,6 +143,29 @@ class EndToEndTest {
   }
 
   @Test
+  void metricsCountTasksByTypeInPrometheusFormat() throws Exception {
+    String id = create(new JsonObject().put("type", "document_analysis")
+      .put("input", new JsonObject().put("text", "Metrics are counted. Tasks complete."))).getString("id");
+    JsonObject state = await(http.get("/v1/tasks/" + id + "?wait=10").send()).bodyAsJsonObject();
+    for (int i = 0; i < 20 && !state.getString("status").equals("completed"); i++) {
+      state = await(http.get("/v1/tasks/" + id + "?wait=10").putHeader("If-None-Match", "\"none\"").send())
+        .bodyAsJsonObject();
+    }
+    HttpResponse<Buffer> metrics = await(http.get("/metrics").send());
+    assertEquals(200, metrics.statusCode());
+    assertTrue(metrics.getHeader("Content-Type").startsWith("text/plain"), metrics.getHeader("Content-Type"));
+    String text = metrics.bodyAsString();
+    for (String name : List.of("tasks_enqueued_total{type=\"document_analysis\"}",
+      "tasks_completed_total{type=\"document_analysis\"}", "tasks_pending", "vertx_http_server_requests_total",
+      "vertx_eventbus_handlers", "vertx_pool_in_use")) {
+      assertTrue(text.lines().anyMatch(l -> l.startsWith(name)), name + " missing from /metrics");
+    }
+    double completed = text.lines().filter(l -> l.startsWith("tasks_completed_total{type=\"document_analysis\"}"))
+      .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    assertTrue(completed >= 1, text);
+  }
+
+  @Test
   void emptyTextFailsTheTaskNotTheServer() throws Exception {
     String id = create(new JsonObject().put("type", "document_analysis").put("input", new JsonObject().put("text", "   ")))
       .getString("id");
