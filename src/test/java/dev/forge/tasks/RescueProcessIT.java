@@ -47,11 +47,8 @@ class RescueProcessIT {
     return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  @Test
-  void aKilledNodesTaskIsRescuedWithinTheLeaseAndCompletedElsewhere() throws Exception {
-    PgConnectOptions db = TestDatabase.freshDatabase();
-    int port = TestNodes.freePort();
-    Path log = Path.of("target", "rescue-process-it.log");
+  /** Starts {@code java -jar target/tasks-server.jar} running sleep jobs on {@code db}; waits until ready. */
+  private String startVictim(PgConnectOptions db, int port, Path log, long leaseMs) throws Exception {
     Files.deleteIfExists(log);
     ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
       "-jar", "target/tasks-server.jar").directory(new File(System.getProperty("user.dir")));
@@ -59,7 +56,7 @@ class RescueProcessIT {
     env.keySet().removeIf(k -> k.startsWith("PG") || k.startsWith("TASKS_") || k.startsWith("HTTP_"));
     env.putAll(Map.of("HTTP_PORT", Integer.toString(port), "PGHOST", db.getHost(),
       "PGPORT", Integer.toString(db.getPort()), "PGDATABASE", db.getDatabase(), "PGUSER", db.getUser(),
-      "TASKS_JOB_TYPES", "sleep", "TASKS_LEASE_MS", Long.toString(LEASE_MS), "TASKS_RETRY_BASE_MS", "50"));
+      "TASKS_JOB_TYPES", "sleep", "TASKS_LEASE_MS", Long.toString(leaseMs), "TASKS_RETRY_BASE_MS", "50"));
     victim = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
     String base = "http://127.0.0.1:" + port;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -73,15 +70,27 @@ class RescueProcessIT {
         victim.waitFor(200, TimeUnit.MILLISECONDS);
       }
     }
+    return base;
+  }
+
+  /** Creates a sleep task of {@code ms} on the victim and waits until it runs there. */
+  private void runOnVictim(String base, String id, long ms) throws Exception {
     HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/tasks"))
       .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(new JsonObject()
-        .put("type", "sleep").put("id", "rescue-me").put("input", new JsonObject().put("ms", 2000)).encode()))
+        .put("type", "sleep").put("id", id).put("input", new JsonObject().put("ms", ms)).encode()))
       .build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(202, created.statusCode(), created.body());
     JsonObject state = new JsonObject(created.body());
     while (!state.getString("status").equals("in_progress")) {
-      state = new JsonObject(get(base + "/v1/tasks/rescue-me?wait=5").body());
+      state = new JsonObject(get(base + "/v1/tasks/" + id + "?wait=5").body());
     }
+  }
+
+  @Test
+  void aKilledNodesTaskIsRescuedWithinTheLeaseAndCompletedElsewhere() throws Exception {
+    PgConnectOptions db = TestDatabase.freshDatabase();
+    String base = startVictim(db, TestNodes.freePort(), Path.of("target", "rescue-process-it.log"), LEASE_MS);
+    runOnVictim(base, "rescue-me", 2000);
     victim.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     long killedAt = System.nanoTime();
 
@@ -104,6 +113,36 @@ class RescueProcessIT {
     assertTrue(rescuedAfterMs < LEASE_MS + 3000, "rescued " + rescuedAfterMs + " ms after the kill");
     System.out.printf("kill -9 rescue: lease %d ms, running again as attempt 2 %d ms after the kill%n", LEASE_MS,
       rescuedAfterMs);
+  }
+
+  @Test
+  void sigtermHandsTheRunningTaskBackAtOnce() throws Exception {
+    PgConnectOptions db = TestDatabase.freshDatabase();
+    Path log = Path.of("target", "handoff-process-it.log");
+    // A long lease: were the task not handed back, the other node would wait 60 s for it.
+    String base = startVictim(db, TestNodes.freePort(), log, 60_000);
+    runOnVictim(base, "hand-me-over", 1500);
+    rescuer = TasksNode.start(TestNodes.config(db, Map.of("TASKS_JOB_TYPES", "sleep", "TASKS_LEASE_MS", "60000")))
+      .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    long sigterm = System.nanoTime();
+    victim.destroy(); // SIGTERM
+    assertTrue(victim.waitFor(30, TimeUnit.SECONDS), "the node did not stop on SIGTERM");
+    var bus = new dev.forge.tasks.client.TasksClient(rescuer.vertx());
+    JsonObject now = bus.get("hand-me-over").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    long takenAfterMs = -1;
+    while (!now.getString("status").equals("completed")) {
+      if (takenAfterMs < 0 && now.getJsonObject("data").getInteger("attempt", 1) == 2) {
+        takenAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sigterm);
+      }
+      assertTrue(System.nanoTime() - sigterm < TimeUnit.SECONDS.toNanos(20), "not taken over: " + now.encode());
+      rescuer.vertx().timer(50).toCompletionStage().toCompletableFuture().get();
+      now = bus.get("hand-me-over").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+    assertEquals(2, now.getJsonObject("data").getInteger("attempt"), now.encode());
+    assertTrue(read(log).contains("Handing back 1 running sleep task"), read(log));
+    assertTrue(read(log).contains("Stopped cleanly"), read(log));
+    System.out.printf("SIGTERM hand-back: lease 60000 ms, taken over by the other node %d ms after SIGTERM%n",
+      takenAfterMs);
   }
 
   private static String read(Path log) {
