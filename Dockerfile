@@ -46,8 +46,7 @@ RUN mkdir -p /app/data && chown tasks:tasks /app/data && chmod 700 /app/data
 #   PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD
 #                              an external Postgres; with PGHOST unset the node starts an embedded
 #                              one (linux-amd64 binaries ship in the jar) with its data in
-#                              TASKS_DATA_DIR. Set PGPASSWORD even for a trust-auth server: the
-#                              current build fails at start-up on a null password.
+#                              TASKS_DATA_DIR. PGPASSWORD may be left unset for trust auth.
 #   TASKS_DATA_DIR             the embedded Postgres' data directory (/app/data, owned by `tasks`)
 #   TASKS_API_KEYS             tenant=key pairs, comma-separated; unset = open API, one tenant
 #   TASKS_CLUSTER, TASKS_CLUSTER_HOST, TASKS_CLUSTER_PORT, TASKS_CLUSTER_MEMBERS
