@@ -31,10 +31,10 @@ final class Watchers {
     }
 
     static Update of(TraceCache.Entry cached) {
-      return new Update(cached.version(), cached.etag(), cached.status(), cached.trace(), false, cached.body());
+      return new Update(cached.version(), cached.etag(), cached.status(), null, false, cached.body());
     }
 
-    /** The Trace as JSON bytes (already encoded when it came from the cache). */
+    /** The Trace as JSON bytes (already encoded, and {@code trace} null, when it came from the cache). */
     Buffer body() {
       return encoded != null ? encoded : trace.toBuffer();
     }

@@ -24,17 +24,23 @@ import java.time.Duration;
  */
 public final class TraceCache {
 
-  /** A cached task: the Trace, its encoded body, and what ordering and HTTP need. */
-  public record Entry(long seq, long version, String etag, String status, JsonObject trace, Buffer body,
-                      boolean deleted) {
+  /**
+   * A cached task: the Trace as JSON bytes (about 0.3 KB; no object tree is kept, so a million
+   * entries fit in about half a gigabyte), and what ordering and HTTP need.
+   */
+  public record Entry(long seq, long version, String etag, String status, byte[] json, boolean deleted) {
+
+    /** The Trace's JSON, ready to send. */
+    public Buffer body() {
+      return Buffer.buffer(json);
+    }
 
     boolean newerThan(Entry other) {
       return seq != other.seq ? seq > other.seq : version > other.version;
     }
 
     static Entry of(Trace t) {
-      JsonObject json = t.toJson();
-      return new Entry(t.seq(), t.version(), t.etag(), t.status().wire(), json, json.toBuffer(), false);
+      return new Entry(t.seq(), t.version(), t.etag(), t.status().wire(), t.toJson().toBuffer().getBytes(), false);
     }
   }
 
@@ -64,7 +70,7 @@ public final class TraceCache {
   }
 
   private static Entry tombstone(long seq) {
-    return new Entry(seq, Long.MAX_VALUE, null, null, null, null, true);
+    return new Entry(seq, Long.MAX_VALUE, null, null, null, true);
   }
 
   private void offer(Key key, Entry candidate) {
@@ -81,9 +87,8 @@ public final class TraceCache {
       if ("true".equals(h.get(Addresses.HEADER_DELETED))) {
         offer(key, tombstone(seq));
       } else {
-        JsonObject trace = m.body();
         offer(key, new Entry(seq, Long.parseLong(h.get(Addresses.HEADER_VERSION)), etag,
-          h.get(Addresses.HEADER_STATUS), trace, trace.toBuffer(), false));
+          h.get(Addresses.HEADER_STATUS), m.body().toBuffer().getBytes(), false));
       }
     });
     return consumer.completion();
