@@ -166,6 +166,93 @@ class EndToEndTest {
   }
 
   @Test
+  void longPollAnswersAtTheDeadline() throws Exception {
+    String id = create(new JsonObject().put("type", "nobody_runs_this")).getString("id");
+    String etag = await(http.get("/v1/tasks/" + id).send()).getHeader("ETag");
+    long start = System.nanoTime();
+    HttpResponse<Buffer> unchanged = await(http.get("/v1/tasks/" + id + "?wait=1").putHeader("If-None-Match", etag).send());
+    long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertEquals(304, unchanged.statusCode());
+    assertEquals(etag, unchanged.getHeader("ETag"));
+    assertTrue(waited >= 900 && waited < 5000, "waited " + waited + " ms");
+    start = System.nanoTime();
+    HttpResponse<Buffer> current = await(http.get("/v1/tasks/" + id + "?wait=1").send());
+    waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertEquals(200, current.statusCode());
+    assertEquals("pending", current.bodyAsJsonObject().getString("status"));
+    assertEquals("1000", current.getHeader("Poll-After-Ms"));
+    assertTrue(waited >= 900 && waited < 5000, "waited " + waited + " ms");
+  }
+
+  /** Opens an SSE stream; collects its raw events; completes {@code ended} when the server closes it. */
+  private static HttpClientResponse stream(HttpClient client, String id, String lastEventId, List<String> events,
+                                           Promise<Void> ended) throws Exception {
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
+      .setURI("/v1/tasks/" + id + "/events");
+    if (lastEventId != null) {
+      options.addHeader("Last-Event-ID", lastEventId);
+    }
+    // Handlers are set on the event loop as the response arrives: the first event may come with it.
+    return await(client.request(options).compose(req -> req.send()).map(response -> {
+      StringBuilder buffer = new StringBuilder();
+      response.handler(chunk -> {
+        buffer.append(chunk.toString());
+        int end;
+        while ((end = buffer.indexOf("\n\n")) >= 0) {
+          String event = buffer.substring(0, end);
+          buffer.delete(0, end + 2);
+          if (event.startsWith("event: task.updated")) {
+            events.add(event);
+          }
+        }
+      });
+      response.endHandler(v -> ended.tryComplete());
+      return response;
+    }));
+  }
+
+  @Test
+  void lastEventIdSkipsWhatTheClientAlreadyHas() throws Exception {
+    String id = create(new JsonObject().put("type", "nobody_runs_this")).getString("id");
+    HttpClient client = node.vertx().createHttpClient();
+    List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Promise<Void> ended = Promise.promise();
+    HttpClientResponse response = stream(client, id, "1", events, ended);
+    assertEquals(200, response.statusCode());
+    assertEquals(200, await(http.post("/v1/tasks/" + id + "/cancel").send()).statusCode());
+    await(ended.future());
+    assertEquals(1, events.size(), events.toString());
+    assertTrue(events.get(0).contains("id: 2\n") && events.get(0).contains("\"cancelled\""), events.get(0));
+    client.close();
+  }
+
+  private static long waiters() throws Exception {
+    return await(http.get("/metrics").send()).bodyAsString().lines().filter(l -> l.startsWith("tasks_waiters{"))
+      .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+  }
+
+  @Test
+  void aClientThatGoesAwayFreesItsWaiterAtOnce() throws Exception {
+    String id = create(new JsonObject().put("type", "nobody_runs_this")).getString("id");
+    long before = waiters();
+    HttpClient client = node.vertx().createHttpClient();
+    List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    stream(client, id, null, events, Promise.promise());
+    for (int i = 0; i < 100 && events.isEmpty(); i++) {
+      await(node.vertx().timer(20));
+    }
+    assertEquals(1, events.size(), "the current state comes first: " + events);
+    assertEquals(before + 1, waiters());
+    await(client.close());
+    long after = waiters();
+    for (int i = 0; i < 50 && after != before; i++) {
+      await(node.vertx().timer(20));
+      after = waiters();
+    }
+    assertEquals(before, after, "the stream's waiter outlived its client");
+  }
+
+  @Test
   void emptyTextFailsTheTaskNotTheServer() throws Exception {
     String id = create(new JsonObject().put("type", "document_analysis").put("input", new JsonObject().put("text", "   ")))
       .getString("id");

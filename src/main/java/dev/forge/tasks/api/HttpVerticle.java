@@ -33,6 +33,8 @@ public final class HttpVerticle extends VerticleBase {
                          int maxWaiters, long keepAliveMs, boolean benchRoutes) {
   }
 
+  private static final java.util.concurrent.atomic.AtomicInteger INSTANCES = new java.util.concurrent.atomic.AtomicInteger();
+
   private final Settings settings;
   private final PrometheusMeterRegistry metrics;
   private final TraceCache cache;
@@ -57,6 +59,11 @@ public final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     Router router = Router.router(vertx);
     Watchers watchers = new Watchers(settings.maxWaiters());
+    if (metrics != null) {
+      io.micrometer.core.instrument.Gauge.builder("tasks.waiters", watchers, Watchers::size)
+        .description("Long polls and event streams held by this HTTP verticle").tag("instance", Integer.toString(INSTANCES.incrementAndGet()))
+        .register(metrics);
+    }
     TaskRoutes tasks = new TaskRoutes(vertx, settings.busTimeoutMs(), watchers, settings.keepAliveMs(), cache);
 
     router.get("/health").handler(ctx -> json(ctx, new JsonObject().put("status", "ok")));

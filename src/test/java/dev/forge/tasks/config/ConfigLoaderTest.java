@@ -1,0 +1,83 @@
+package dev.forge.tasks.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The configuration: file, then environment; every bad value named with its source at start-up. */
+class ConfigLoaderTest {
+
+  @Test
+  void defaultsMatchTheContract() {
+    TasksConfig c = ConfigLoader.load(new JsonObject(), Map.of());
+    assertEquals("0.0.0.0", c.httpHost());
+    assertEquals(10000, c.httpPort());
+    assertTrue(c.embeddedDatabase());
+    assertEquals("./data", c.dataDir());
+    assertTrue(c.apiKeys().isEmpty());
+    assertFalse(c.cluster());
+    assertEquals("127.0.0.1", c.clusterHost());
+    assertEquals(5701, c.clusterPort());
+    assertEquals(1048576, c.bodyLimitBytes());
+  }
+
+  @Test
+  void environmentOverridesTheFile() {
+    JsonObject file = new JsonObject().put("httpPort", 9000).put("jobTypes", new JsonArray().add("document_analysis"));
+    assertEquals(9000, ConfigLoader.load(file, Map.of()).httpPort());
+    TasksConfig c = ConfigLoader.load(file, Map.of("HTTP_PORT", "9100", "TASKS_JOB_TYPES", "",
+      "PGHOST", "db.internal", "TASKS_CLUSTER_MEMBERS", "10.0.0.2:5701, 10.0.0.3:5701"));
+    assertEquals(9100, c.httpPort());
+    assertEquals(List.of(), c.jobTypes());
+    assertEquals("db.internal", c.pgHost());
+    assertFalse(c.embeddedDatabase());
+    assertEquals(List.of("10.0.0.2:5701", "10.0.0.3:5701"), c.clusterMembers());
+    assertNull(ConfigLoader.load(file, Map.of("PGHOST", "")).pgHost(), "an empty PGHOST means embedded");
+  }
+
+  @Test
+  void apiKeysMapKeysToTenants() {
+    TasksConfig c = ConfigLoader.load(new JsonObject(), Map.of("TASKS_API_KEYS", "acme=sk-1, globex=sk-2"));
+    assertEquals(Map.of("sk-1", "acme", "sk-2", "globex"), c.apiKeys());
+  }
+
+  @Test
+  void badValuesNameTheKeyTheSourceAndTheProblem() {
+    assertMessage(Map.of("HTTP_PORT", "abc"), "httpPort", "environment variable HTTP_PORT", "whole number");
+    assertMessage(Map.of("HTTP_PORT", "70000"), "httpPort", "HTTP_PORT", "from 0 to 65535");
+    assertMessage(Map.of("TASKS_CLUSTER", "yes"), "cluster", "TASKS_CLUSTER", "true or false");
+    assertMessage(Map.of("TASKS_STORE_THREADING", "virtual"), "storeThreading", "TASKS_STORE_THREADING", "event-loop");
+    IllegalArgumentException file = assertThrows(IllegalArgumentException.class,
+      () -> ConfigLoader.load(new JsonObject().put("leaseMs", 5), Map.of()));
+    assertTrue(file.getMessage().contains("leaseMs") && file.getMessage().contains("config key 'leaseMs'"), file.getMessage());
+    IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+      () -> ConfigLoader.load(new JsonObject().put("httpPrt", 1), Map.of()));
+    assertTrue(unknown.getMessage().contains("httpPrt"), unknown.getMessage());
+  }
+
+  @Test
+  void secretsNeverAppearInMessages() {
+    IllegalArgumentException keys = assertThrows(IllegalArgumentException.class,
+      () -> ConfigLoader.load(new JsonObject(), Map.of("TASKS_API_KEYS", "acme=sk-secret-1,broken")));
+    assertFalse(keys.getMessage().contains("sk-secret-1"), keys.getMessage());
+    IllegalArgumentException twice = assertThrows(IllegalArgumentException.class,
+      () -> ConfigLoader.load(new JsonObject(), Map.of("TASKS_API_KEYS", "a=sk-same,b=sk-same")));
+    assertFalse(twice.getMessage().contains("sk-same"), twice.getMessage());
+  }
+
+  private static void assertMessage(Map<String, String> env, String... parts) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+      () -> ConfigLoader.load(new JsonObject(), env));
+    for (String part : parts) {
+      assertTrue(e.getMessage().contains(part), e.getMessage() + " should name " + part);
+    }
+  }
+}
