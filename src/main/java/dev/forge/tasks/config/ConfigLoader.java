@@ -33,7 +33,7 @@ public final class ConfigLoader {
     {"pgDatabase", "PGDATABASE", "postgres"},
     {"pgUser", "PGUSER", "postgres"},
     {"pgPassword", "PGPASSWORD", null},
-    {"pgPoolSize", "TASKS_PG_POOL_SIZE", "8"},
+    {"pgPoolSize", "TASKS_PG_POOL_SIZE", "16"},
     {"dataDir", "TASKS_DATA_DIR", "./data"},
     {"apiKeys", "TASKS_API_KEYS", null},
     {"cluster", "TASKS_CLUSTER", "false"},
