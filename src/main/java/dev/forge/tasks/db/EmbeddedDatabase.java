@@ -36,6 +36,10 @@ public final class EmbeddedDatabase implements AutoCloseable {
       .setDataDirectory(dir.toFile())
       .setCleanDataDirectory(false)
       .setPGStartupWait(Duration.ofSeconds(60))
+      // zonky turns durability off for test databases (fsync=off, synchronous_commit=off); this one
+      // holds real tasks: a 202 must survive a crash of Postgres or of the machine.
+      .setServerConfig("fsync", "on")
+      .setServerConfig("synchronous_commit", "on")
       .start();
     LOG.info("Embedded Postgres ready on 127.0.0.1:{} with data in {} ({} ms)", pg.getPort(), dir,
       (System.nanoTime() - started) / 1_000_000);
