@@ -81,6 +81,23 @@ class ServerProcessIT {
     }
   }
 
+  /** The embedded Postgres holds real tasks: it must not run with zonky's test defaults (fsync off). */
+  private static void assertDurable(String log) throws Exception {
+    java.util.regex.Matcher port = java.util.regex.Pattern.compile("Embedded Postgres ready on 127.0.0.1:(\\d+)")
+      .matcher(log);
+    assertTrue(port.find(), log);
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(
+      "jdbc:postgresql://127.0.0.1:" + port.group(1) + "/postgres", "postgres", null);
+         java.sql.Statement st = c.createStatement()) {
+      for (String setting : new String[] {"fsync", "synchronous_commit"}) {
+        try (java.sql.ResultSet rs = st.executeQuery("SHOW " + setting)) {
+          assertTrue(rs.next());
+          assertEquals("on", rs.getString(1), setting);
+        }
+      }
+    }
+  }
+
   @Test
   void readmeRunCommandServesSurvivesKillNineAndStopsOnSigterm() throws Exception {
     assertTrue(Files.isRegularFile(Path.of("target/tasks-server.jar")), "run mvn package first");
@@ -108,6 +125,7 @@ class ServerProcessIT {
     }
     assertEquals("completed", state.getString("status"), state.encode());
     assertEquals(4, state.getJsonObject("data").getInteger("sentences"));
+    assertDurable(read(log));
 
     server.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // kill -9: the embedded postmaster is orphaned
     server = startServer(port, dataDir, log);
