@@ -28,8 +28,9 @@ import java.util.function.Function;
 
 /**
  * The only owner of the database: answers every command address of {@link Addresses} with one
- * {@link TaskStore} call, publishes {@link Addresses#UPDATED} for each change it persisted, and
- * rescues tasks whose worker stopped renewing its lease. Several instances may run, on one node or
+ * {@link TaskStore} call, and hands each change it persisted to {@link Changes} (cache, metrics,
+ * {@link Addresses#UPDATED}) before it replies; its {@link Housekeeping} rescues tasks whose worker
+ * stopped renewing its lease and deletes old terminal tasks. Several instances may run, on one node or
  * many; every statement is safe against the others.
  */
 public final class StoreVerticle extends VerticleBase {
@@ -53,7 +54,6 @@ public final class StoreVerticle extends VerticleBase {
     public static final Retention NONE = new Retention(0, 0, 0, 0, 0);
   }
 
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StoreVerticle.class);
   private static final java.util.concurrent.atomic.AtomicInteger POOLS = new java.util.concurrent.atomic.AtomicInteger();
 
   private record Reply(Object body, DeliveryOptions options) {
@@ -64,6 +64,7 @@ public final class StoreVerticle extends VerticleBase {
   private final TraceCache cache;
   private Pool pool;
   private TaskStore store;
+  private Changes changes;
 
   public StoreVerticle(Settings settings) {
     this(settings, TaskMetrics.none(), null);
@@ -86,27 +87,22 @@ public final class StoreVerticle extends VerticleBase {
       .using(vertx)
       .build();
     store = new TaskStore(pool);
+    changes = new Changes(vertx.eventBus(), metrics, cache);
     List<Future<Void>> registered = new ArrayList<>();
     registered.add(consume(Addresses.CREATE, this::create));
     registered.add(consume(Addresses.GET, body -> store.get(tenant(body), id(body)).map(t -> {
-      if (cache != null) {
-        cache.put(t);
-      }
+      changes.read(t);
       return trace(t);
     })));
     registered.add(consume(Addresses.LIST, this::list));
     registered.add(consume(Addresses.CANCEL, body -> store.cancel(tenant(body), id(body)).map(c -> {
       if (c.changed()) {
-        metrics.ended(TaskStatus.CANCELLED, c.trace().type());
-        publish(c.trace());
+        changes.moved(c.trace());
       }
       return trace(c.trace());
     })));
     registered.add(consume(Addresses.DELETE, body -> store.delete(tenant(body), id(body)).map(t -> {
-      if (cache != null) {
-        cache.deleted(t);
-      }
-      vertx.eventBus().publish(Addresses.UPDATED, t.toJson(), t.headers().addHeader(Addresses.HEADER_DELETED, "true"));
+      changes.deleted(t);
       return new Reply(new JsonObject().put("id", t.id()).put("object", "task.deleted").put("deleted", true),
         new DeliveryOptions());
     })));
@@ -114,24 +110,14 @@ public final class StoreVerticle extends VerticleBase {
     registered.add(consume(Addresses.JOB_CLAIM, this::claim));
     registered.add(consume(Addresses.JOB_PROGRESS, this::progress));
     registered.add(consume(Addresses.JOB_COMPLETE, body -> store.complete(tenant(body), id(body), attempt(body),
-      optObject(body, "data")).map(this::published)));
+      optObject(body, "data")).map(this::moved)));
     registered.add(consume(Addresses.JOB_FAIL, body -> store.fail(tenant(body), id(body), attempt(body),
-      reason(body), BusBodies.bool(body, "retryable", false), settings.retryBaseMs()).map(this::published)));
+      reason(body), BusBodies.bool(body, "retryable", false), settings.retryBaseMs()).map(this::moved)));
     registered.add(consume(Addresses.JOB_RELEASE, body -> store.release(string(body, "worker")).map(traces -> {
-      traces.forEach(this::published);
+      traces.forEach(changes::moved);
       return new Reply(new JsonObject().put("released", traces.size()), new DeliveryOptions());
     })));
-    if (settings.rescueIntervalMs() > 0) {
-      vertx.setPeriodic(settings.rescueIntervalMs(), timer -> rescue());
-    }
-    if (settings.retention().intervalMs() > 0) {
-      vertx.setTimer(settings.retention().intervalMs(), timer -> expire());
-    }
-    vertx.setPeriodic(1000, timer -> {
-      if (metrics.pendingDue(5000)) {
-        store.countPending().onSuccess(metrics::pending);
-      }
-    });
+    new Housekeeping(vertx, store, changes, settings).start();
     return Future.all(registered);
   }
 
@@ -162,9 +148,7 @@ public final class StoreVerticle extends VerticleBase {
     int maxAttempts = integer(body, "max_attempts", 1, 100, settings.defaultMaxAttempts());
     return store.create(tenant(body), id, type, data, input, maxAttempts).map(c -> {
       if (c.created()) {
-        metrics.created(type);
-        publish(c.trace());
-        vertx.eventBus().publish(Addresses.JOB_AVAILABLE, new JsonObject().put("type", type));
+        changes.created(c.trace());
       }
       Reply reply = trace(c.trace());
       reply.options().addHeader(Addresses.HEADER_CREATED, Boolean.toString(c.created()));
@@ -220,7 +204,7 @@ public final class StoreVerticle extends VerticleBase {
     return store.claim(list, limit, worker, settings.leaseMs()).map(claimed -> {
       JsonArray jobs = new JsonArray();
       for (TaskStore.Claimed c : claimed) {
-        publish(c.trace());
+        changes.changed(c.trace());
         jobs.add(new JsonObject().put("tenant", c.trace().tenant()).put("id", c.trace().id())
           .put("type", c.trace().type()).put("attempt", c.attempt()).put("input", c.input())
           .put("data", c.trace().data()).put("lease_ms", settings.leaseMs()));
@@ -233,7 +217,7 @@ public final class StoreVerticle extends VerticleBase {
     return store.progress(tenant(body), id(body), attempt(body), BusBodies.progress(body), optObject(body, "data"),
       settings.leaseMs()).map(r -> {
         if (r.trace() != null) {
-          publish(r.trace());
+          changes.changed(r.trace());
         }
         return new Reply(new JsonObject().put("cancelled", r.cancelled()), new DeliveryOptions());
       });
@@ -244,66 +228,9 @@ public final class StoreVerticle extends VerticleBase {
     return reason.length() > 2000 ? reason.substring(0, 2000) + "..." : reason;
   }
 
-  private void rescue() {
-    store.rescue(100, settings.retryBaseMs())
-      .onFailure(err -> LOG.warn("Rescue of expired leases failed: {}", err.getMessage()))
-      .onSuccess(traces -> traces.forEach(t -> {
-      metrics.rescued(t.type());
-      published(t);
-    }));
-  }
-
-  /**
-   * One batch per status; a full batch means more are due, so the next follows shortly, while a
-   * short one waits for the next interval. Batches are small so that the API never stalls on them.
-   */
-  private void expire() {
-    Retention r = settings.retention();
-    List<Future<Integer>> batches = new ArrayList<>();
-    for (TaskStatus status : List.of(TaskStatus.COMPLETED, TaskStatus.CANCELLED, TaskStatus.FAILED)) {
-      long age = switch (status) {
-        case COMPLETED -> r.completedS();
-        case CANCELLED -> r.cancelledS();
-        default -> r.failedS();
-      };
-      if (age > 0) {
-        batches.add(store.expire(status, age, r.batch()));
-      }
-    }
-    Future.all(batches).onComplete(done -> {
-      boolean more = false;
-      if (done.failed()) {
-        LOG.warn("Retention pass failed: {}", done.cause().getMessage());
-      } else {
-        int total = 0;
-        for (Future<Integer> batch : batches) {
-          total += batch.result();
-          more |= batch.result() >= r.batch();
-        }
-        if (total > 0) {
-          LOG.debug("Retention deleted {} tasks", total);
-          metrics.expired(total);
-        }
-      }
-      vertx.setTimer(more ? 100 : r.intervalMs(), timer -> expire());
-    });
-  }
-
-  private Reply published(Trace t) {
-    metrics.ended(t.status(), t.type());
-    publish(t);
-    if (t.status() == TaskStatus.PENDING) {
-      vertx.eventBus().publish(Addresses.JOB_AVAILABLE, new JsonObject().put("type", t.type()));
-    }
+  private Reply moved(Trace t) {
+    changes.moved(t);
     return trace(t);
-  }
-
-  /** Caches, then publishes, a change just persisted: both happen before the command's reply. */
-  private void publish(Trace t) {
-    if (cache != null) {
-      cache.put(t);
-    }
-    vertx.eventBus().publish(Addresses.UPDATED, t.toJson(), t.headers());
   }
 
   private static Reply trace(Trace t) {

@@ -1,0 +1,67 @@
+package dev.forge.tasks.task;
+
+import dev.forge.tasks.bus.Addresses;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * What the store does with each change it persisted, before it replies: count it, write it into
+ * the node's cache, publish it on {@link Addresses#UPDATED}, and announce claimable work.
+ */
+final class Changes {
+
+  private final EventBus bus;
+  private final TaskMetrics metrics;
+  private final TraceCache cache;
+
+  Changes(EventBus bus, TaskMetrics metrics, TraceCache cache) {
+    this.bus = bus;
+    this.metrics = metrics;
+    this.cache = cache;
+  }
+
+  void created(Trace t) {
+    metrics.created(t.type());
+    changed(t);
+  }
+
+  /** A change that may have ended the task (counted by its new status) or made it claimable again. */
+  void moved(Trace t) {
+    metrics.ended(t.status(), t.type());
+    changed(t);
+  }
+
+  void rescued(Trace t) {
+    metrics.rescued(t.type());
+    moved(t);
+  }
+
+  /** A change that neither ends the task nor makes it claimable (claim, progress). */
+  void changed(Trace t) {
+    if (cache != null) {
+      cache.put(t);
+    }
+    bus.publish(Addresses.UPDATED, t.toJson(), t.headers());
+    if (t.status() == TaskStatus.PENDING) {
+      bus.publish(Addresses.JOB_AVAILABLE, new JsonObject().put("type", t.type()));
+    }
+  }
+
+  void deleted(Trace t) {
+    if (cache != null) {
+      cache.deleted(t);
+    }
+    bus.publish(Addresses.UPDATED, t.toJson(), t.headers().addHeader(Addresses.HEADER_DELETED, "true"));
+  }
+
+  /** A task read (not changed): cached so that the next poll costs no query. */
+  void read(Trace t) {
+    if (cache != null) {
+      cache.put(t);
+    }
+  }
+
+  TaskMetrics metrics() {
+    return metrics;
+  }
+}

@@ -1,0 +1,87 @@
+package dev.forge.tasks.task;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The store's timers: rescue of tasks whose worker stopped renewing its lease, retention of old
+ * terminal tasks, and the pending count for metrics. Every instance of every node may run them at
+ * once: the statements skip rows another instance holds.
+ */
+final class Housekeeping {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Housekeeping.class);
+
+  private final Vertx vertx;
+  private final TaskStore store;
+  private final Changes changes;
+  private final StoreVerticle.Settings settings;
+
+  Housekeeping(Vertx vertx, TaskStore store, Changes changes, StoreVerticle.Settings settings) {
+    this.vertx = vertx;
+    this.store = store;
+    this.changes = changes;
+    this.settings = settings;
+  }
+
+  /** Starts the timers; Vert.x cancels them when the verticle is undeployed. */
+  void start() {
+    if (settings.rescueIntervalMs() > 0) {
+      vertx.setPeriodic(settings.rescueIntervalMs(), timer -> rescue());
+    }
+    if (settings.retention().intervalMs() > 0) {
+      vertx.setTimer(settings.retention().intervalMs(), timer -> expire());
+    }
+    vertx.setPeriodic(1000, timer -> {
+      if (changes.metrics().pendingDue(5000)) {
+        store.countPending().onSuccess(changes.metrics()::pending);
+      }
+    });
+  }
+
+  private void rescue() {
+    store.rescue(100, settings.retryBaseMs())
+      .onFailure(err -> LOG.warn("Rescue of expired leases failed: {}", err.getMessage()))
+      .onSuccess(traces -> traces.forEach(changes::rescued));
+  }
+
+  /**
+   * One batch per status; a full batch means more are due, so the next follows shortly, while a
+   * short one waits for the next interval. Batches are small so that the API never stalls on them.
+   */
+  private void expire() {
+    StoreVerticle.Retention r = settings.retention();
+    List<Future<Integer>> batches = new ArrayList<>();
+    for (TaskStatus status : List.of(TaskStatus.COMPLETED, TaskStatus.CANCELLED, TaskStatus.FAILED)) {
+      long age = switch (status) {
+        case COMPLETED -> r.completedS();
+        case CANCELLED -> r.cancelledS();
+        default -> r.failedS();
+      };
+      if (age > 0) {
+        batches.add(store.expire(status, age, r.batch()));
+      }
+    }
+    Future.all(batches).onComplete(done -> {
+      boolean more = false;
+      if (done.failed()) {
+        LOG.warn("Retention pass failed: {}", done.cause().getMessage());
+      } else {
+        int total = 0;
+        for (Future<Integer> batch : batches) {
+          total += batch.result();
+          more |= batch.result() >= r.batch();
+        }
+        if (total > 0) {
+          LOG.debug("Retention deleted {} tasks", total);
+          changes.metrics().expired(total);
+        }
+      }
+      vertx.setTimer(more ? 100 : r.intervalMs(), timer -> expire());
+    });
+  }
+}
