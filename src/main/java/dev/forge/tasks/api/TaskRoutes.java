@@ -52,7 +52,7 @@ final class TaskRoutes {
     }
     int wait;
     try {
-      String waitParam = single(ctx.queryParams(), "wait");
+      String waitParam = QueryParams.single(ctx.queryParams(), "wait");
       wait = waitParam == null ? 0 : QueryParams.integer("wait", waitParam, 0, 60);
     } catch (ApiException e) {
       HttpErrors.send(ctx, e.error());
@@ -137,42 +137,9 @@ final class TaskRoutes {
   }
 
   void list(RoutingContext ctx) {
-    JsonObject query = new JsonObject().put("tenant", (String) ctx.get(TENANT));
+    JsonObject query;
     try {
-      MultiMap params = ctx.queryParams();
-      String limit = single(params, "limit");
-      if (limit != null) {
-        query.put("limit", QueryParams.integer("limit", limit, 1, 100));
-      }
-      String order = single(params, "order");
-      if (order != null && !order.equals("asc") && !order.equals("desc")) {
-        throw new ApiException(ApiError.invalidParameter("order", "'order' must be 'asc' or 'desc'."));
-      }
-      query.put("order", order);
-      for (String cursor : List.of("after", "before")) {
-        String v = single(params, cursor);
-        if (v != null && !TaskIds.isValid(v)) {
-          throw new ApiException(ApiError.invalidParameter(cursor, "'" + cursor + "' must be a task id."));
-        }
-        query.put(cursor, v);
-      }
-      String status = single(params, "status");
-      if (status != null) {
-        JsonArray statuses = new JsonArray();
-        for (String s : status.split(",", -1)) {
-          if (TaskStatus.fromWire(s.trim()) == null) {
-            throw new ApiException(ApiError.invalidParameter("status",
-              "'status' must be one or more of pending, in_progress, completed, failed, cancelled."));
-          }
-          statuses.add(s.trim());
-        }
-        query.put("status", statuses);
-      }
-      String type = single(params, "type");
-      if (type != null && (type.isEmpty() || type.length() > 128)) {
-        throw new ApiException(ApiError.invalidParameter("type", "'type' must be a task type."));
-      }
-      query.put("type", type);
+      query = QueryParams.listQuery(ctx.queryParams()).put("tenant", (String) ctx.get(TENANT));
     } catch (ApiException e) {
       HttpErrors.send(ctx, e.error());
       return;
@@ -258,13 +225,5 @@ final class TaskRoutes {
       HttpErrors.send(ctx, ApiError.invalidJson("The request body is not valid JSON."));
     }
     return null;
-  }
-
-  private static String single(MultiMap params, String name) {
-    List<String> all = params.getAll(name);
-    if (all.size() > 1) {
-      throw new ApiException(ApiError.invalidParameter(name, "'" + name + "' is given more than once."));
-    }
-    return all.isEmpty() ? null : all.get(0);
   }
 }
