@@ -1,6 +1,7 @@
 package dev.forge.tasks.job;
 
 import dev.forge.tasks.bus.Addresses;
+import dev.forge.tasks.bus.ApiError;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -24,6 +25,7 @@ import org.slf4j.LoggerFactory;
 public final class JobVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(JobVerticle.class);
+  private static final int MAX_CLAIM = 100;
 
   public record Settings(int concurrency, long pollMs, long flushMs, long timeoutMs, long busTimeoutMs) {
   }
@@ -106,12 +108,18 @@ public final class JobVerticle extends VerticleBase {
     }
     claiming = true;
     claimAgain = false;
-    JsonObject body = new JsonObject().put("types", new JsonArray().add(job.type())).put("limit", free)
+    int ask = Math.min(free, MAX_CLAIM); // the claim address takes at most 100 at once
+    JsonObject body = new JsonObject().put("types", new JsonArray().add(job.type())).put("limit", ask)
       .put("worker", worker);
     claimInFlight = vertx.eventBus().<JsonObject>request(Addresses.JOB_CLAIM, body, bus).onComplete(done -> {
       claiming = false;
       if (done.failed()) {
-        LOG.debug("Claim for {} failed: {}", job.type(), done.cause().getMessage());
+        ApiError error = ApiError.fromThrowable(done.cause());
+        if (error != null && error.status() < 500) {
+          LOG.error("Claims for {} are refused: {}", job.type(), error.message()); // a bug, not an outage
+        } else {
+          LOG.debug("Claim for {} failed: {}", job.type(), done.cause().getMessage());
+        }
         return;
       }
       if (stopping) {
@@ -121,7 +129,7 @@ public final class JobVerticle extends VerticleBase {
       for (Object o : jobs) {
         start(o instanceof JsonObject j ? j : new JsonObject((Map<String, Object>) o));
       }
-      if (jobs.size() == free || claimAgain) {
+      if (jobs.size() == ask || claimAgain) {
         claim();
       }
     });

@@ -1,0 +1,85 @@
+package dev.forge.tasks;
+
+import static dev.forge.tasks.support.LiveNode.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.forge.tasks.client.TasksClient;
+import dev.forge.tasks.support.LiveNode;
+import dev.forge.tasks.support.TestDatabase;
+import dev.forge.tasks.support.TestNodes;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Many short tasks through the real pipeline (create, claim, run, complete) with a concurrency
+ * above what one claim may ask for: every task completes, each exactly once.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class PipelineTest {
+
+  static LiveNode live;
+
+  @BeforeAll
+  static void start() throws Exception {
+    live = LiveNode.start(TestNodes.config(TestDatabase.freshDatabase(), Map.of(
+      "TASKS_JOB_TYPES", "noop", "TASKS_JOB_CONCURRENCY", "150")));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    LiveNode.stop(live);
+  }
+
+  @Test
+  void fiveHundredNoopTasksAllCompleteOnce() throws Exception {
+    TasksClient tasks = new TasksClient(live.node.vertx());
+    long start = System.nanoTime();
+    for (int wave = 0; wave < 10; wave++) {
+      List<Future<JsonObject>> created = new ArrayList<>();
+      for (int i = wave * 50; i < (wave + 1) * 50; i++) {
+        created.add(tasks.create(new JsonObject().put("type", "noop").put("id", "pipe-" + i)));
+      }
+      await(Future.all(created));
+    }
+    long completed = 0;
+    for (int i = 0; i < 200 && completed < 500; i++) {
+      completed = countCompleted(tasks);
+      if (completed < 500) {
+        await(live.node.vertx().timer(100));
+      }
+    }
+    assertEquals(500, completed);
+    System.out.printf("pipeline: 500 noop tasks created and completed in %d ms%n",
+      TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+    for (int i = 0; i < 500; i += 50) {
+      JsonObject t = await(tasks.get("pipe-" + i));
+      assertEquals("completed", t.getString("status"));
+      assertEquals(1, t.getJsonObject("data").getInteger("attempt"), t.encode());
+    }
+  }
+
+  private static long countCompleted(TasksClient tasks) throws Exception {
+    long n = 0;
+    String after = null;
+    while (true) {
+      JsonObject query = new JsonObject().put("limit", 100).put("status", new io.vertx.core.json.JsonArray().add("completed"));
+      if (after != null) {
+        query.put("after", after);
+      }
+      JsonObject page = await(tasks.list(query));
+      n += page.getJsonArray("data").size();
+      if (!page.getBoolean("has_more")) {
+        return n;
+      }
+      after = page.getString("last_id");
+    }
+  }
+}
