@@ -31,6 +31,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class StoreRaceTest {
 
   private static final int TASKS = 1000;
+  private static final int WAVE = 100;
   private static final Set<String> TERMINAL = Set.of("completed", "failed", "cancelled");
 
   private record Race(JsonObject job, Future<Message<JsonObject>> cancel, Future<Message<JsonObject>> complete) {
@@ -53,36 +54,50 @@ class StoreRaceTest {
   void cancelAndCompleteAtOnceEndInOneStateThatBothRepliesAgreeWith(Vertx vertx, VertxTestContext ctx) {
     UpdatesRecorder.listen(vertx).compose(updates -> createAll()
       .compose(v -> claimAll(new ArrayList<>()))
-      .compose(jobs -> {
-        List<Future<Race>> races = new ArrayList<>();
-        for (int i = 0; i < jobs.size(); i++) {
-          JsonObject job = jobs.get(i);
-          Future<Message<JsonObject>> cancel;
-          Future<Message<JsonObject>> complete;
-          // Alternate which request leaves first, so that neither side always has a head start.
-          if (i % 2 == 0) {
-            cancel = store.request(Addresses.CANCEL, idBody(job.getString("id")));
-            complete = store.request(Addresses.JOB_COMPLETE, report(job).put("data", new JsonObject().put("done", true)));
-          } else {
-            complete = store.request(Addresses.JOB_COMPLETE, report(job).put("data", new JsonObject().put("done", true)));
-            cancel = store.request(Addresses.CANCEL, idBody(job.getString("id")));
-          }
-          races.add(Future.join(cancel, complete).transform(ar -> Future.succeededFuture(new Race(job, cancel, complete))));
-        }
-        return Future.all(races).map(all -> all.<Race>list());
-      })
+      .compose(jobs -> raceInWaves(jobs, 0, new ArrayList<>()))
       .compose(races -> {
-        List<Future<?>> checks = new ArrayList<>();
-        for (Race race : races) {
-          checks.add(store.get(race.job().getString("id")).compose(t -> check(race, t, updates)));
+        Future<Void> checked = Future.succeededFuture();
+        for (int from = 0; from < races.size(); from += WAVE) {
+          List<Race> wave = races.subList(from, Math.min(from + WAVE, races.size()));
+          checked = checked.compose(v -> Future.all(wave.stream()
+            .map(race -> store.get(race.job().getString("id")).compose(t -> check(race, t, updates))).toList()).mapEmpty());
         }
-        return Future.all(checks).map(all -> {
+        return checked.map(all -> {
           long cancelled = races.stream().filter(r -> r.cancel().succeeded()).count();
           System.out.printf("cancel/complete race: %d cancelled, %d completed%n", cancelled, races.size() - cancelled);
           return null;
         });
       }))
       .onComplete(ctx.succeedingThenComplete());
+  }
+
+  /**
+   * Races {@value #WAVE} tasks at a time: each task's cancel and completion leave together, and a
+   * wave never queues more requests than the pools absorb on a loaded machine.
+   */
+  private Future<List<Race>> raceInWaves(List<JsonObject> jobs, int from, List<Race> done) {
+    if (from >= jobs.size()) {
+      return Future.succeededFuture(done);
+    }
+    List<Future<Race>> races = new ArrayList<>();
+    for (int i = from; i < Math.min(from + WAVE, jobs.size()); i++) {
+      JsonObject job = jobs.get(i);
+      Future<Message<JsonObject>> cancel;
+      Future<Message<JsonObject>> complete;
+      // Alternate which request leaves first, so that neither side always has a head start.
+      if (i % 2 == 0) {
+        cancel = store.request(Addresses.CANCEL, idBody(job.getString("id")));
+        complete = store.request(Addresses.JOB_COMPLETE, report(job).put("data", new JsonObject().put("done", true)));
+      } else {
+        complete = store.request(Addresses.JOB_COMPLETE, report(job).put("data", new JsonObject().put("done", true)));
+        cancel = store.request(Addresses.CANCEL, idBody(job.getString("id")));
+      }
+      races.add(Future.join(cancel, complete).transform(ar -> Future.succeededFuture(new Race(job, cancel, complete))));
+    }
+    return Future.all(races).compose(all -> {
+      done.addAll(all.<Race>list());
+      return raceInWaves(jobs, from + WAVE, done);
+    });
   }
 
   private Future<Void> check(Race race, JsonObject task, UpdatesRecorder updates) {
@@ -119,11 +134,17 @@ class StoreRaceTest {
   }
 
   private Future<Void> createAll() {
-    List<Future<?>> creates = new ArrayList<>();
-    for (int i = 0; i < TASKS; i++) {
-      creates.add(store.create("noop"));
+    Future<Void> chain = Future.succeededFuture();
+    for (int wave = 0; wave < TASKS; wave += WAVE) {
+      chain = chain.compose(v -> {
+        List<Future<?>> creates = new ArrayList<>();
+        for (int i = 0; i < WAVE; i++) {
+          creates.add(store.create("noop"));
+        }
+        return Future.all(creates).mapEmpty();
+      });
     }
-    return Future.all(creates).mapEmpty();
+    return chain;
   }
 
   private Future<List<JsonObject>> claimAll(List<JsonObject> jobs) {
