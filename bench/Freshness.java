@@ -92,7 +92,7 @@ public class Freshness {
     return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
   }
 
-  static Buffer call(HttpClientAgent http, int port, HttpMethod method, String uri, JsonObject body) {
+  static Buffer call(HttpClientAgent http, int port, HttpMethod method, String uri, JsonObject body) throws Exception {
     RequestOptions o = new RequestOptions().setHost("127.0.0.1").setPort(port).setMethod(method).setURI(uri)
       .setTimeout(10_000);
     if (body != null) {
