@@ -78,7 +78,7 @@ public class Freshness {
         }
       } catch (java.util.concurrent.TimeoutException e) {
         hungOnA++;
-        System.err.println("GET " + path + " on A right after its cancel: no answer within 5 s");
+        System.err.println("GET " + path + " on A right after its cancel: no answer within 12 s");
       }
       long seen = -1;
       while (System.nanoTime() - acked < 5_000_000_000L) {
@@ -110,7 +110,7 @@ public class Freshness {
 
   static Buffer call(HttpClientAgent http, int port, HttpMethod method, String uri, JsonObject body) throws Exception {
     RequestOptions o = new RequestOptions().setHost("127.0.0.1").setPort(port).setMethod(method).setURI(uri)
-      .setTimeout(5_000);
+      .setTimeout(12_000);
     if (body != null) {
       o.putHeader("Content-Type", "application/json");
     }
@@ -123,7 +123,7 @@ public class Freshness {
         return b;
       }));
     try {
-      return f.await(5, TimeUnit.SECONDS);
+      return f.await(12, TimeUnit.SECONDS);
     } catch (java.util.concurrent.TimeoutException e) {
       throw e;
     } catch (Exception e) {
