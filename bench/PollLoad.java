@@ -29,6 +29,10 @@ import org.HdrHistogram.Recorder;
  * timer fired, not from when it could be written (no coordinated omission). A connection never has
  * two requests in flight.
  *
+ * <p>Caveat: on the shared 2-CPU machine its own tail dominated (p99 about 200 ms against
+ * {@code /bench/constant}, where hey measured 1.8 ms at 12,000 req/s), so bench/run uses it only to
+ * hold 4,096 real connections open and to fill caches; the latency figures come from hey.
+ *
  * <p>{@code --warm} instead asks for every id once, closed-loop, over the connections, and prints
  * how long that took (used to fill the node's cache before a steady-state run).
  *
