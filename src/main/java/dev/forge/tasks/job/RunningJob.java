@@ -27,6 +27,8 @@ final class RunningJob implements JobContext {
   private final long leaseMs;
 
   private volatile boolean cancelled;
+  private final java.util.concurrent.atomic.AtomicReference<Offered> offered = new java.util.concurrent.atomic.AtomicReference<>();
+  private final java.util.concurrent.atomic.AtomicBoolean handoff = new java.util.concurrent.atomic.AtomicBoolean();
   // Touched on the event loop only.
   private Double pendingProgress;
   private JsonObject pendingData;
@@ -87,8 +89,31 @@ final class RunningJob implements JobContext {
     if (cancelled) {
       throw new JobCancelledException(id);
     }
-    JsonObject copy = data == null ? null : data.copy();
-    context.runOnContext(v -> offer(progress, copy));
+    Offered report = new Offered(progress, data == null ? null : data.copy());
+    offered.accumulateAndGet(report, Offered::merge);
+    // One hand-off to the event loop at a time, however fast the job reports: the loop takes
+    // everything offered so far in one go (a job in a tight loop must not flood the event loop).
+    if (handoff.compareAndSet(false, true)) {
+      context.runOnContext(v -> {
+        handoff.set(false);
+        Offered taken = offered.getAndSet(null);
+        if (taken != null) {
+          offer(taken.progress(), taken.data());
+        }
+      });
+    }
+  }
+
+  /** Reports offered by the job's thread and not yet taken by the event loop, folded into one. */
+  private record Offered(double progress, JsonObject data) {
+    static Offered merge(Offered held, Offered next) {
+      if (held == null) {
+        return next;
+      }
+      JsonObject data = held.data == null ? next.data
+        : next.data == null ? held.data : held.data.copy().mergeIn(next.data);
+      return new Offered(Math.max(held.progress, next.progress), data);
+    }
   }
 
   /** Stops the job at its next report (a cancel was seen, the lease was lost, or the node stops). */
