@@ -49,7 +49,7 @@ public class Freshness {
       }
     }
     Vertx vertx = Vertx.vertx();
-    HttpClientAgent http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
+    HttpClientAgent http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setTcpNoDelay(true),
       new PoolOptions().setHttp1MaxSize(4));
     String[] ids = new String[tasks];
     for (int i = 0; i < tasks; i++) {
