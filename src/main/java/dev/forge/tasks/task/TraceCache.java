@@ -86,10 +86,14 @@ public final class TraceCache {
       Key key = new Key(h.get(Addresses.HEADER_TENANT), h.get(Addresses.HEADER_TASK_ID));
       if ("true".equals(h.get(Addresses.HEADER_DELETED))) {
         offer(key, tombstone(seq));
-      } else {
-        offer(key, new Entry(seq, Long.parseLong(h.get(Addresses.HEADER_VERSION)), etag,
-          h.get(Addresses.HEADER_STATUS), m.body().toBuffer().getBytes(), false));
+        return;
       }
+      long version = Long.parseLong(h.get(Addresses.HEADER_VERSION));
+      Entry held = entries.getIfPresent(key);
+      if (held != null && (held.seq() > seq || held.seq() == seq && held.version() >= version)) {
+        return; // Already held: this node's own store wrote it before publishing. Skip the encoding.
+      }
+      offer(key, new Entry(seq, version, etag, h.get(Addresses.HEADER_STATUS), m.body().toBuffer().getBytes(), false));
     });
     return consumer.completion();
   }
