@@ -38,10 +38,11 @@ final class Changes {
 
   /** A change that neither ends the task nor makes it claimable (claim, progress). */
   void changed(Trace t) {
+    JsonObject json = t.toJson(); // built once for the cache and the published fact
     if (cache != null) {
-      cache.put(t);
+      cache.put(t, json);
     }
-    bus.publish(Addresses.UPDATED, t.toJson(), t.headers());
+    bus.publish(Addresses.UPDATED, json, t.headers());
     if (t.status() == TaskStatus.PENDING) {
       bus.publish(Addresses.JOB_AVAILABLE, new JsonObject().put("type", t.type()));
     }

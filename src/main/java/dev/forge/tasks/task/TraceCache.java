@@ -39,8 +39,8 @@ public final class TraceCache {
       return seq != other.seq ? seq > other.seq : version > other.version;
     }
 
-    static Entry of(Trace t) {
-      return new Entry(t.seq(), t.version(), t.etag(), t.status().wire(), t.toJson().toBuffer().getBytes(), false);
+    static Entry of(Trace t, JsonObject json) {
+      return new Entry(t.seq(), t.version(), t.etag(), t.status().wire(), json.toBuffer().getBytes(), false);
     }
   }
 
@@ -62,7 +62,12 @@ public final class TraceCache {
   }
 
   void put(Trace t) {
-    offer(new Key(t.tenant(), t.id()), Entry.of(t));
+    put(t, t.toJson());
+  }
+
+  /** Caches {@code t}, whose Trace JSON the caller already built. */
+  void put(Trace t, JsonObject json) {
+    offer(new Key(t.tenant(), t.id()), Entry.of(t, json));
   }
 
   void deleted(Trace t) {
