@@ -3,6 +3,8 @@ package dev.forge.tasks;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
 import dev.forge.tasks.api.HttpVerticle;
 import dev.forge.tasks.config.TasksConfig;
 import dev.forge.tasks.db.EmbeddedDatabase;
@@ -53,11 +55,14 @@ public final class TasksNode {
   private final Vertx vertx;
   private final PrometheusMeterRegistry registry;
   private final EmbeddedDatabase embedded;
+  private final HazelcastClusterManager clusterManager;
   /** Deployment ids by role ("store", "http", "job <type>"), in deployment order. */
   private final Map<String, String> deployments = new java.util.LinkedHashMap<>();
 
-  private TasksNode(Vertx vertx, PrometheusMeterRegistry registry, EmbeddedDatabase embedded) {
+  private TasksNode(Vertx vertx, HazelcastClusterManager clusterManager, PrometheusMeterRegistry registry,
+                    EmbeddedDatabase embedded) {
     this.vertx = vertx;
+    this.clusterManager = clusterManager;
     this.registry = registry;
     this.embedded = embedded;
   }
@@ -80,9 +85,10 @@ public final class TasksNode {
       }
     }
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    return createVertx(config, registry).compose(vertx -> vertx.executeBlocking(
+    HazelcastClusterManager clusterManager = config.cluster() ? new HazelcastClusterManager(hazelcastConfig(config)) : null;
+    return createVertx(config, registry, clusterManager).compose(vertx -> vertx.executeBlocking(
         () -> config.embeddedDatabase() ? EmbeddedDatabase.start(Path.of(config.dataDir())) : null, false)
-      .map(db -> new TasksNode(vertx, registry, db))
+      .map(db -> new TasksNode(vertx, clusterManager, registry, db))
       .compose(node -> node.deploy(config, jobs).recover(err -> node.abort().transform(v -> Future.failedFuture(err))))
       .recover(err -> {
         LOG.error("Start-up failed: {}", err.getMessage(), err instanceof IllegalArgumentException ? null : err);
@@ -129,7 +135,21 @@ public final class TasksNode {
       config.progressFlushMs(), config.jobTimeoutMs(), config.busTimeoutMs());
 
     TaskMetrics taskMetrics = new TaskMetrics(registry);
-    TraceCache cache = config.cacheTtlMs() > 0 ? new TraceCache(config.cacheMaxEntries(), config.cacheTtlMs()) : null;
+    TraceCache cache = config.cacheTtlMs() != 0 ? new TraceCache(config.cacheMaxEntries(), config.cacheTtlMs()) : null;
+    if (cache != null && clusterManager != null) {
+      // Updates sent while a node joined or left (or was cut off) may never arrive: start afresh.
+      clusterManager.getHazelcastInstance().getCluster().addMembershipListener(new MembershipListener() {
+        @Override
+        public void memberAdded(MembershipEvent event) {
+          cache.clear();
+        }
+
+        @Override
+        public void memberRemoved(MembershipEvent event) {
+          cache.clear();
+        }
+      });
+    }
     Future<?> chain = Migrations.migrate(vertx, pg)
       .compose(n -> cache == null ? Future.succeededFuture() : cache.listen(vertx))
       .compose(n -> deploy("store", vertx.deployVerticle(() -> new StoreVerticle(store, taskMetrics, cache),
@@ -185,13 +205,18 @@ public final class TasksNode {
       }));
   }
 
-  private static Future<Vertx> createVertx(TasksConfig config, PrometheusMeterRegistry registry) {
+  private static Future<Vertx> createVertx(TasksConfig config, PrometheusMeterRegistry registry,
+                                           HazelcastClusterManager clusterManager) {
     VertxOptions options = new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
     MicrometerMetricsFactory metrics = new MicrometerMetricsFactory(registry);
-    if (!config.cluster()) {
+    if (clusterManager == null) {
       return Future.succeededFuture(Vertx.builder().with(options).withMetrics(metrics).build());
     }
     options.getEventBusOptions().setHost(config.clusterHost()).setClusterPublicHost(config.clusterHost());
+    return Vertx.builder().with(options).withMetrics(metrics).withClusterManager(clusterManager).buildClustered();
+  }
+
+  private static Config hazelcastConfig(TasksConfig config) {
     Config hz = ConfigUtil.loadConfig();
     hz.setClusterName("tasks");
     hz.setProperty("hazelcast.phone.home.enabled", "false");
@@ -206,7 +231,6 @@ public final class TasksNode {
     join.getAutoDetectionConfig().setEnabled(false);
     join.getTcpIpConfig().setEnabled(true).addMember(config.clusterHost() + ":" + config.clusterPort());
     config.clusterMembers().forEach(m -> join.getTcpIpConfig().addMember(m));
-    return Vertx.builder().with(options).withMetrics(metrics).withClusterManager(new HazelcastClusterManager(hz))
-      .buildClustered();
+    return hz;
   }
 }

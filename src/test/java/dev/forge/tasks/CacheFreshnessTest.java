@@ -14,7 +14,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,7 +25,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The node's cache never shows a state older than one its store acknowledged: every GET right
- * after an acknowledged report, cancel or delete sees it.
+ * after an acknowledged report, cancel or delete sees it, and a task deleted by retention is gone
+ * from the cache too.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class CacheFreshnessTest {
@@ -34,8 +37,11 @@ class CacheFreshnessTest {
 
   @BeforeAll
   static void start() throws Exception {
-    TasksConfig config = TestNodes.config(TestDatabase.freshDatabase(), Map.of("TASKS_TYPES", "held",
-      "TASKS_JOB_TYPES", ""));
+    // Completed tasks are kept 1 s, with a retention pass every 200 ms. The cache never expires
+    // entries (a node alone), so only the store's own notices keep it true.
+    TasksConfig config = TestNodes.config(TestDatabase.freshDatabase(), Map.of("TASKS_TYPES", "held,kept",
+      "TASKS_JOB_TYPES", "", "TASKS_RETENTION_COMPLETED_S", "1", "TASKS_RETENTION_INTERVAL_MS", "200"));
+    assertEquals(TasksConfig.NO_EXPIRY, config.cacheTtlMs());
     live = LiveNode.start(config);
     node = live.node;
     http = live.http;
@@ -76,5 +82,32 @@ class CacheFreshnessTest {
     // A new task with the deleted one's id is a new task, not the cached tombstone.
     await(bus.request(Addresses.CREATE, new JsonObject().put("type", "held").put("id", "fresh-1")));
     assertEquals("pending", get("fresh-1").getString("status"));
+  }
+
+  @Test
+  void aTaskDeletedByRetentionLeavesTheCacheAndIsAnnounced() throws Exception {
+    var bus = node.vertx().eventBus();
+    List<JsonObject> deletions = new CopyOnWriteArrayList<>();
+    await(bus.<JsonObject>consumer(Addresses.UPDATED, m -> {
+      if ("true".equals(m.headers().get(Addresses.HEADER_DELETED)) && "retained-1".equals(m.body().getString("id"))) {
+        deletions.add(m.body());
+      }
+    }).completion());
+    await(bus.request(Addresses.CREATE, new JsonObject().put("type", "kept").put("id", "retained-1")));
+    JsonObject job = await(bus.<JsonObject>request(Addresses.JOB_CLAIM, new JsonObject()
+      .put("types", new JsonArray().add("kept")).put("limit", 1).put("worker", "test"))).body()
+      .getJsonArray("jobs").getJsonObject(0);
+    await(bus.request(Addresses.JOB_COMPLETE, new JsonObject().put("id", "retained-1")
+      .put("attempt", job.getInteger("attempt"))));
+    assertEquals("completed", get("retained-1").getString("status")); // cached, with no expiry
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    int status = 200;
+    while (status == 200 && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      status = await(http.get("/v1/tasks/retained-1").send()).statusCode();
+    }
+    assertEquals(404, status, "retention deleted the row; the cache must not keep serving it");
+    assertEquals(1, deletions.size(), "one tasks.updated deletion, with the last Trace");
+    assertEquals("completed", deletions.get(0).getString("status"));
   }
 }

@@ -123,7 +123,7 @@ final class TaskRoutes {
         HttpErrors.send(ctx, done.cause());
         return;
       }
-      Message<Object> reply = done.result();
+      Message<Object> reply = acknowledged(done.result());
       boolean created = "true".equals(reply.headers().get(Addresses.HEADER_CREATED));
       if (created) {
         ctx.response().putHeader("Location", "/v1/tasks/" + ((JsonObject) reply.body()).getString("id"));
@@ -166,12 +166,24 @@ final class TaskRoutes {
     request(address, key(ctx, id)).onComplete(done -> {
       if (done.failed()) {
         HttpErrors.send(ctx, done.cause());
-      } else if (done.result().headers().contains(Addresses.HEADER_ETAG)) {
-        sendTrace(ctx, done.result(), 200);
-      } else {
+      } else if (acknowledged(done.result()).headers().contains(Addresses.HEADER_DELETED)) {
         ctx.response().putHeader("Content-Type", "application/json").end(((JsonObject) done.result().body()).toBuffer());
+      } else {
+        sendTrace(ctx, done.result(), 200);
       }
     });
+  }
+
+  /**
+   * A mutation's reply, written into this node's cache before the client hears of it: in a cluster
+   * the store that persisted the change may be on another node, whose {@code tasks.updated} event
+   * could reach this node after the client's next GET.
+   */
+  private Message<Object> acknowledged(Message<Object> reply) {
+    if (cache != null && reply.body() instanceof JsonObject trace) {
+      cache.offer(reply.headers(), trace);
+    }
+    return reply;
   }
 
   private Future<Message<Object>> request(String address, JsonObject body) {

@@ -9,7 +9,9 @@ package dev.forge.tasks.bus;
  * failure_reason}. Failures are {@link io.vertx.core.eventbus.ReplyException}s whose
  * {@code failureCode()} is the HTTP status of API.md and whose message is the JSON
  * {@code {"code", "message", "param"}}; {@link ApiError#fromThrowable} decodes them. A reply that
- * carries a Trace also carries the headers {@link #HEADER_ETAG} and {@link #HEADER_VERSION}.
+ * carries a Trace also carries the headers of {@link #UPDATED} ({@link #HEADER_TASK_ID},
+ * {@link #HEADER_TENANT}, {@link #HEADER_VERSION}, {@link #HEADER_ETAG}, {@link #HEADER_STATUS}),
+ * so that the caller's node can cache what it acknowledges.
  *
  * <p>Commands go by {@code request} to the store, which is the only owner of the database; facts
  * ({@link #UPDATED}, {@link #JOB_AVAILABLE}) are {@code publish}ed and never persisted by anyone.
@@ -51,7 +53,8 @@ public final class Addresses {
 
   /**
    * Delete a terminal task. Body: {@code {tenant?, id}}. Reply:
-   * {@code {id, object:"task.deleted", deleted:true}}. Failures: 404, 409 {@code task_not_deletable}
+   * {@code {id, object:"task.deleted", deleted:true}}, with the headers of {@link #UPDATED} for the
+   * deleted task and {@link #HEADER_DELETED} {@code "true"}. Failures: 404, 409 {@code task_not_deletable}
    * (pending or in progress), 503, 504.
    */
   public static final String DELETE = "tasks.delete";
@@ -99,8 +102,8 @@ public final class Addresses {
   /**
    * Published after every persisted change: body = the Trace; headers {@link #HEADER_TASK_ID},
    * {@link #HEADER_TENANT}, {@link #HEADER_VERSION}, {@link #HEADER_ETAG} and
-   * {@link #HEADER_STATUS}. A deletion is published with header {@link #HEADER_DELETED}
-   * {@code "true"} and the last Trace as body.
+   * {@link #HEADER_STATUS}. A deletion (by request or by retention) is published with header
+   * {@link #HEADER_DELETED} {@code "true"} and the last Trace as body.
    */
   public static final String UPDATED = "tasks.updated";
 

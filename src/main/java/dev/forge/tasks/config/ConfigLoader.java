@@ -57,7 +57,8 @@ public final class ConfigLoader {
     {"retentionFailedS", "TASKS_RETENTION_FAILED_S", "2592000"},
     {"retentionIntervalMs", "TASKS_RETENTION_INTERVAL_MS", "60000"},
     {"cacheMaxEntries", "TASKS_CACHE_MAX_ENTRIES", "1000000"},
-    {"cacheTtlMs", "TASKS_CACHE_TTL_MS", "10000"},
+    // No default: entries never expire on a node alone, and after 10 s in a cluster (see cacheTtl()).
+    {"cacheTtlMs", "TASKS_CACHE_TTL_MS", null},
     {"benchRoutes", "TASKS_BENCH_ROUTES", "false"},
   };
 
@@ -139,8 +140,20 @@ public final class ConfigLoader {
       integer("defaultMaxAttempts", 1, 100),
       integer("retentionCompletedS", 0, Integer.MAX_VALUE), integer("retentionCancelledS", 0, Integer.MAX_VALUE),
       integer("retentionFailedS", 0, Integer.MAX_VALUE), integer("retentionIntervalMs", 100, 86_400_000),
-      integer("cacheMaxEntries", 1, 100_000_000), integer("cacheTtlMs", 0, 86_400_000),
+      integer("cacheMaxEntries", 1, 100_000_000), cacheTtl(),
       bool("benchRoutes"));
+  }
+
+  /**
+   * {@link TasksConfig#NO_EXPIRY} on a node that is not clustered (every change passes through its
+   * own store, which keeps the cache current), 10 s in a cluster (an update lost between nodes is
+   * then repaired within that time); 0 turns the cache off.
+   */
+  private long cacheTtl() {
+    if (values.get("cacheTtlMs") == null) {
+      return bool("cluster") ? 10_000 : TasksConfig.NO_EXPIRY;
+    }
+    return integer("cacheTtlMs", 0, 86_400_000);
   }
 
   private String string(String key) {

@@ -20,6 +20,9 @@ public record TasksConfig(
   long cacheMaxEntries, long cacheTtlMs,
   boolean benchRoutes) {
 
+  /** {@link #cacheTtlMs()} of a cache whose entries leave only when it is full. */
+  public static final long NO_EXPIRY = -1;
+
   /** True when no external Postgres is configured and the node starts its own. */
   public boolean embeddedDatabase() {
     return pgHost == null;

@@ -55,6 +55,20 @@ final class Changes {
     bus.publish(Addresses.UPDATED, t.toJson(), t.headers().addHeader(Addresses.HEADER_DELETED, "true"));
   }
 
+  /** The outcome of a write to this task is unknown: its cached state may be wrong. */
+  void forget(String tenant, String id) {
+    if (cache != null) {
+      cache.forget(tenant, id);
+    }
+  }
+
+  /** Writes whose outcome is unknown touched tasks this node cannot name: forget every cached task. */
+  void forgetAll() {
+    if (cache != null) {
+      cache.clear();
+    }
+  }
+
   /** A task read (not changed): cached so that the next poll costs no query. */
   void read(Trace t) {
     if (cache != null) {

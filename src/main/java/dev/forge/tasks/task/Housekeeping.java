@@ -55,7 +55,7 @@ final class Housekeeping {
    */
   private void expire() {
     StoreVerticle.Retention r = settings.retention();
-    List<Future<Integer>> batches = new ArrayList<>();
+    List<Future<List<Trace>>> batches = new ArrayList<>();
     for (TaskStatus status : List.of(TaskStatus.COMPLETED, TaskStatus.CANCELLED, TaskStatus.FAILED)) {
       long age = switch (status) {
         case COMPLETED -> r.completedS();
@@ -66,20 +66,26 @@ final class Housekeeping {
         batches.add(store.expire(status, age, r.batch()));
       }
     }
-    Future.all(batches).onComplete(done -> {
+    // join, not all: every batch's outcome is needed, also when another batch failed.
+    Future.join(batches).onComplete(done -> {
       boolean more = false;
-      if (done.failed()) {
-        LOG.warn("Retention pass failed: {}", done.cause().getMessage());
-      } else {
-        int total = 0;
-        for (Future<Integer> batch : batches) {
-          total += batch.result();
-          more |= batch.result() >= r.batch();
+      int total = 0;
+      for (Future<List<Trace>> batch : batches) {
+        if (batch.failed()) {
+          LOG.warn("Retention pass failed: {}", batch.cause().getMessage());
+          if (StoreErrors.outcomeUnknown(batch.cause())) {
+            changes.forgetAll(); // a batch may have been deleted without this node hearing which tasks
+          }
+          continue;
         }
-        if (total > 0) {
-          LOG.debug("Retention deleted {} tasks", total);
-          changes.metrics().expired(total);
-        }
+        // Published like any deletion: every node's cache must forget the task (none expires on its own).
+        batch.result().forEach(changes::deleted);
+        total += batch.result().size();
+        more |= batch.result().size() >= r.batch();
+      }
+      if (total > 0) {
+        LOG.debug("Retention deleted {} tasks", total);
+        changes.metrics().expired(total);
       }
       vertx.setTimer(more ? 100 : r.intervalMs(), timer -> expire());
     });

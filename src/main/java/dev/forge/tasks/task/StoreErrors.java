@@ -18,6 +18,20 @@ final class StoreErrors {
   private StoreErrors() {
   }
 
+  /**
+   * True when a statement may have been committed although the caller got no answer: the connection
+   * failed while it was in flight. (A refusal by Postgres, a pool timeout or a failed connect means
+   * the statement did not run, or ran and was rolled back.)
+   */
+  static boolean outcomeUnknown(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof ClosedConnectionException || t instanceof IOException && !(t instanceof java.net.ConnectException)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   static ApiError toApiError(Throwable failure, String operation, String taskId) {
     if (failure instanceof ApiException api) {
       return api.error();

@@ -59,6 +59,10 @@ public final class StoreVerticle extends VerticleBase {
   private record Reply(Object body, DeliveryOptions options) {
   }
 
+  /** The addresses that change one named task (see {@link #forgetTask}). */
+  private static final Set<String> ONE_TASK_WRITES = Set.of(Addresses.CREATE, Addresses.CANCEL, Addresses.DELETE,
+    Addresses.JOB_PROGRESS, Addresses.JOB_COMPLETE, Addresses.JOB_FAIL);
+
   private final Settings settings;
   private final TaskMetrics metrics;
   private final TraceCache cache;
@@ -104,7 +108,7 @@ public final class StoreVerticle extends VerticleBase {
     registered.add(consume(Addresses.DELETE, body -> store.delete(tenant(body), id(body)).map(t -> {
       changes.deleted(t);
       return new Reply(new JsonObject().put("id", t.id()).put("object", "task.deleted").put("deleted", true),
-        new DeliveryOptions());
+        t.headers().addHeader(Addresses.HEADER_DELETED, "true"));
     })));
     registered.add(consume(Addresses.PING, body -> store.ping().map(new Reply(new JsonObject(), new DeliveryOptions()))));
     registered.add(consume(Addresses.JOB_CLAIM, this::claim));
@@ -249,10 +253,24 @@ public final class StoreVerticle extends VerticleBase {
         if (done.succeeded()) {
           message.reply(done.result().body(), done.result().options());
         } else {
+          if (ONE_TASK_WRITES.contains(address) && StoreErrors.outcomeUnknown(done.cause())) {
+            forgetTask(message.body());
+          }
           fail(message, address, done.cause());
         }
       });
     }).completion();
+  }
+
+  /**
+   * A write to one task whose outcome is unknown (the connection failed while it was in flight, perhaps
+   * after Postgres committed it): the node's cached state of that task can no longer be trusted, so
+   * the next read goes to the database.
+   */
+  private void forgetTask(Object body) {
+    if (body instanceof JsonObject json && json.getValue("id") instanceof String id) {
+      changes.forget(json.getValue("tenant") instanceof String t ? t : Addresses.DEFAULT_TENANT, id);
+    }
   }
 
   private static void fail(Message<Object> message, String address, Throwable cause) {

@@ -121,7 +121,8 @@ final class TaskSql {
       DELETE FROM tasks
       WHERE (tenant, id) IN (SELECT tenant, id FROM tasks
                              WHERE status = $1 AND updated_at < now() - $2::double precision * interval '1 second'
-                             LIMIT $3 FOR UPDATE SKIP LOCKED)""";
+                             LIMIT $3 FOR UPDATE SKIP LOCKED)
+      RETURNING\s""" + C;
 
   /**
    * $1 worker. Hands back at once the leases of a worker that is shutting down; the hand-back does

@@ -190,9 +190,10 @@ public final class TaskStore {
   }
 
   /** Deletes at most {@code batch} tasks in {@code status} older than {@code ageSeconds}; completes with the count. */
-  public Future<Integer> expire(TaskStatus status, long ageSeconds, int batch) {
+  /** Deletes one batch of terminal tasks older than {@code ageSeconds}; returns what it deleted. */
+  public Future<List<Trace>> expire(TaskStatus status, long ageSeconds, int batch) {
     return pool.preparedQuery(TaskSql.EXPIRE).execute(Tuple.of(status.wire(), ageSeconds, batch))
-      .map(rows -> rows.rowCount());
+      .map(TaskStore::all);
   }
 
   public Future<List<Trace>> release(String worker) {

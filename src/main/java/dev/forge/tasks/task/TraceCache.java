@@ -15,12 +15,20 @@ import java.time.Duration;
  * The node's copy of recently read or changed tasks, so that a status poll usually costs no query
  * and no serialisation. Shared by every verticle of the node; thread-safe.
  *
- * <p>Freshness: the store writes each task it persisted or read here before it replies, so on the
- * node that acknowledged a change no later read sees an older state. Changes made by other nodes
- * arrive through {@link Addresses#UPDATED}; until then (milliseconds) this node may serve the
- * previous state. Should an update be lost (a partition), an entry still expires after the TTL.
- * Entries only move forward: a write older than what is held (by row and version) is ignored, and
- * a deletion leaves a tombstone so that a read racing with it cannot bring the task back.
+ * <p>Freshness: the store writes each task it persisted or read here before it replies, and the HTTP
+ * side offers each mutation's reply here before it answers (in a cluster the store that persisted it
+ * may be on another node), so on the node that acknowledged a change no later read sees an older
+ * state. Changes made through other nodes arrive through {@link Addresses#UPDATED}; until then
+ * (milliseconds) this node may serve the previous state.
+ *
+ * <p>Expiry: on a node that is not clustered every change passes through its own store, so entries
+ * need no expiry (they leave only when the cache is full); a write whose outcome the store could not
+ * learn (the connection failed after sending it) drops the task's entry instead. In a cluster an
+ * update lost between nodes cannot be noticed, so entries expire after a TTL, and the whole cache is
+ * dropped when a node joins or leaves (what a partition looks like).
+ *
+ * <p>Entries only move forward: a write older than what is held (by row and version) is ignored,
+ * and a deletion leaves a tombstone so that a read racing with it cannot bring the task back.
  */
 public final class TraceCache {
 
@@ -50,9 +58,16 @@ public final class TraceCache {
   private final Cache<Key, Entry> entries;
   private MessageConsumer<JsonObject> consumer;
 
-  /** A cache of at most {@code maxEntries} tasks, each kept at most {@code ttlMs} after its last write. */
+  /**
+   * A cache of at most {@code maxEntries} tasks, each kept at most {@code ttlMs} after its last
+   * write, or until evicted when {@code ttlMs} is negative.
+   */
   public TraceCache(long maxEntries, long ttlMs) {
-    this.entries = Caffeine.newBuilder().maximumSize(maxEntries).expireAfterWrite(Duration.ofMillis(ttlMs)).build();
+    Caffeine<Object, Object> builder = Caffeine.newBuilder().maximumSize(maxEntries);
+    if (ttlMs >= 0) {
+      builder.expireAfterWrite(Duration.ofMillis(ttlMs));
+    }
+    this.entries = builder.build();
   }
 
   /** The cached task, or null when it is not cached (or was deleted). */
@@ -74,6 +89,16 @@ public final class TraceCache {
     offer(new Key(t.tenant(), t.id()), tombstone(t.seq()));
   }
 
+  /** Forgets one task: its stored state is no longer known (a write's outcome was lost). */
+  void forget(String tenant, String id) {
+    entries.invalidate(new Key(tenant, id));
+  }
+
+  /** Forgets every task: changes may have been missed (cluster membership changed). */
+  public void clear() {
+    entries.invalidateAll();
+  }
+
   private static Entry tombstone(long seq) {
     return new Entry(seq, Long.MAX_VALUE, null, null, null, true);
   }
@@ -84,23 +109,32 @@ public final class TraceCache {
 
   /** Applies the changes published by every store of the cluster (this node's included, harmlessly). */
   public Future<Void> listen(Vertx vertx) {
-    consumer = vertx.eventBus().consumer(Addresses.UPDATED, m -> {
-      MultiMap h = m.headers();
-      String etag = h.get(Addresses.HEADER_ETAG);
-      long seq = Trace.seqOf(etag);
-      Key key = new Key(h.get(Addresses.HEADER_TENANT), h.get(Addresses.HEADER_TASK_ID));
-      if ("true".equals(h.get(Addresses.HEADER_DELETED))) {
-        offer(key, tombstone(seq));
-        return;
-      }
-      long version = Long.parseLong(h.get(Addresses.HEADER_VERSION));
-      Entry held = entries.getIfPresent(key);
-      if (held != null && (held.seq() > seq || held.seq() == seq && held.version() >= version)) {
-        return; // Already held: this node's own store wrote it before publishing. Skip the encoding.
-      }
-      offer(key, new Entry(seq, version, etag, h.get(Addresses.HEADER_STATUS), m.body().toBuffer().getBytes(), false));
-    });
+    consumer = vertx.eventBus().consumer(Addresses.UPDATED, m -> offer(m.headers(), m.body()));
     return consumer.completion();
+  }
+
+  /**
+   * Applies one change known from the bus: a {@link Addresses#UPDATED} event or a store's reply to a
+   * mutation (a Trace with the headers of {@link Trace#headers()}; a deletion carries
+   * {@link Addresses#HEADER_DELETED}). Ignored when this cache already holds that state or a newer one.
+   */
+  public void offer(MultiMap h, JsonObject trace) {
+    String etag = h.get(Addresses.HEADER_ETAG);
+    if (etag == null) {
+      return;
+    }
+    long seq = Trace.seqOf(etag);
+    Key key = new Key(h.get(Addresses.HEADER_TENANT), h.get(Addresses.HEADER_TASK_ID));
+    if ("true".equals(h.get(Addresses.HEADER_DELETED))) {
+      offer(key, tombstone(seq));
+      return;
+    }
+    long version = Long.parseLong(h.get(Addresses.HEADER_VERSION));
+    Entry held = entries.getIfPresent(key);
+    if (held != null && (held.seq() > seq || held.seq() == seq && held.version() >= version)) {
+      return; // Already held: this node's own store wrote it before publishing. Skip the encoding.
+    }
+    offer(key, new Entry(seq, version, etag, h.get(Addresses.HEADER_STATUS), trace.toBuffer().getBytes(), false));
   }
 
   public Future<Void> close() {

@@ -10,6 +10,7 @@ import dev.forge.tasks.bus.ApiError;
 import dev.forge.tasks.support.TestNodes;
 import dev.forge.tasks.task.TaskStatus;
 import dev.forge.tasks.task.Trace;
+import dev.forge.tasks.task.TraceCache;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -46,9 +47,14 @@ final class HttpFixture {
 
   /** Deploys the verticle; an empty {@code apiKeys} leaves the server open. */
   static Future<HttpFixture> start(Vertx vertx, long busTimeoutMs, Map<String, String> apiKeys) {
+    return start(vertx, busTimeoutMs, apiKeys, null);
+  }
+
+  /** Deploys the verticle reading through {@code cache} (may be null: no cache). */
+  static Future<HttpFixture> start(Vertx vertx, long busTimeoutMs, Map<String, String> apiKeys, TraceCache cache) {
     int port = TestNodes.freePort();
     HttpVerticle http = new HttpVerticle(
-      new HttpVerticle.Settings("127.0.0.1", port, BODY_LIMIT, busTimeoutMs, apiKeys, 1000, 15_000, false));
+      new HttpVerticle.Settings("127.0.0.1", port, BODY_LIMIT, busTimeoutMs, apiKeys, 1000, 15_000, false), null, cache);
     return vertx.deployVerticle(http).map(id -> new HttpFixture(vertx, port,
       WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port))));
   }

@@ -13,7 +13,6 @@ import dev.forge.tasks.task.Trace;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -219,7 +218,9 @@ class HttpVerticleTest {
   @Test
   void deleteAnswersTheDeletionObject(VertxTestContext tc) {
     JsonObject deleted = new JsonObject().put("id", "upload-doc_3").put("object", "task.deleted").put("deleted", true);
-    http.on(Addresses.DELETE, m -> m.reply(deleted, new DeliveryOptions()))
+    // As the store replies: the deletion object, with the deleted task's headers.
+    http.on(Addresses.DELETE, m -> m.reply(deleted,
+        trace("upload-doc_3", TaskStatus.COMPLETED).headers().addHeader(Addresses.HEADER_DELETED, "true")))
       .compose(v -> http.client.delete("/v1/tasks/upload-doc_3").send())
       .onComplete(tc.succeeding(r -> tc.verify(() -> {
         assertEquals(200, r.statusCode(), r.bodyAsString());

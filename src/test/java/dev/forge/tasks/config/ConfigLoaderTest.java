@@ -30,6 +30,20 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void cacheEntriesExpireOnlyInAClusterUnlessTold() {
+    assertEquals(TasksConfig.NO_EXPIRY, ConfigLoader.load(new JsonObject(), Map.of()).cacheTtlMs(),
+      "alone, every change passes through the node's own store: no expiry");
+    assertEquals(10_000, ConfigLoader.load(new JsonObject(), Map.of("TASKS_CLUSTER", "true")).cacheTtlMs());
+    assertEquals(2_500, ConfigLoader.load(new JsonObject(), Map.of("TASKS_CACHE_TTL_MS", "2500")).cacheTtlMs());
+    assertEquals(0, ConfigLoader.load(new JsonObject().put("cacheTtlMs", 0), Map.of("TASKS_CLUSTER", "true")).cacheTtlMs(),
+      "0 turns the cache off");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+      () -> ConfigLoader.load(new JsonObject(), Map.of("TASKS_CACHE_TTL_MS", "-5")));
+    assertEquals("Invalid cacheTtlMs = '-5' from environment variable TASKS_CACHE_TTL_MS: must be from 0 to 86400000",
+      e.getMessage());
+  }
+
+  @Test
   void environmentOverridesTheFile() {
     JsonObject file = new JsonObject().put("httpPort", 9000).put("jobTypes", new JsonArray().add("document_analysis"));
     assertEquals(9000, ConfigLoader.load(file, Map.of()).httpPort());
