@@ -166,8 +166,11 @@ final class TaskRoutes {
     request(address, key(ctx, id)).onComplete(done -> {
       if (done.failed()) {
         HttpErrors.send(ctx, done.cause());
-      } else if (acknowledged(done.result()).headers().contains(Addresses.HEADER_DELETED)) {
-        ctx.response().putHeader("Content-Type", "application/json").end(((JsonObject) done.result().body()).toBuffer());
+        return;
+      }
+      JsonObject reply = (JsonObject) acknowledged(done.result()).body();
+      if ("task.deleted".equals(reply.getString("object"))) {
+        ctx.response().putHeader("Content-Type", "application/json").end(reply.toBuffer());
       } else {
         sendTrace(ctx, done.result(), 200);
       }
