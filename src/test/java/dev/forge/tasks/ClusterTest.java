@@ -8,6 +8,7 @@ import dev.forge.tasks.config.TasksConfig;
 import dev.forge.tasks.job.Job;
 import dev.forge.tasks.job.JobCancelledException;
 import dev.forge.tasks.job.JobContext;
+import dev.forge.tasks.support.Polls;
 import dev.forge.tasks.support.TestDatabase;
 import dev.forge.tasks.support.TestNodes;
 import io.vertx.core.Future;
@@ -194,11 +195,7 @@ class ClusterTest {
   @Test
   void cancelOnCStopsTheJobOnBWithinOneSecond() throws Exception {
     createOn(a, configA, "cluster-cancel");
-    JsonObject running = await(new TasksClient(c.vertx()).get("cluster-cancel"));
-    for (int i = 0; i < 50 && !running.getString("status").equals("in_progress"); i++) {
-      running = await(web(c).get(configC.httpPort(), "127.0.0.1", "/v1/tasks/cluster-cancel?wait=5")
-        .putHeader("If-None-Match", "\"none\"").send()).bodyAsJsonObject();
-    }
+    JsonObject running = Polls.untilStatus(web(c), configC.httpPort(), "cluster-cancel", 20, "in_progress");
     assertEquals("in_progress", running.getString("status"));
     long sent = System.nanoTime();
     HttpResponse<Buffer> cancel = await(web(c).post(configC.httpPort(), "127.0.0.1", "/v1/tasks/cluster-cancel/cancel").send());
@@ -228,11 +225,7 @@ class ClusterTest {
     // The poll answers at the first change after its tag (a progress step or the completion), long before 30 s.
     assertEquals(200, woke.statusCode());
     assertTrue(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start) < 10);
-    JsonObject last = woke.bodyAsJsonObject();
-    for (int i = 0; i < 50 && !last.getString("status").equals("completed"); i++) {
-      last = await(web(a).get(configA.httpPort(), "127.0.0.1", "/v1/tasks/cluster-wake?wait=10")
-        .putHeader("If-None-Match", "\"none\"").send()).bodyAsJsonObject();
-    }
+    JsonObject last = Polls.untilStatus(web(a), configA.httpPort(), "cluster-wake", 20, "completed");
     assertEquals("completed", last.getString("status"));
   }
 

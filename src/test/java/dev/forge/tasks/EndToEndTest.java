@@ -12,6 +12,7 @@ import dev.forge.tasks.job.DocumentAnalysisJob;
 import dev.forge.tasks.job.Job;
 import dev.forge.tasks.job.JobCancelledException;
 import dev.forge.tasks.job.JobContext;
+import dev.forge.tasks.support.Polls;
 import dev.forge.tasks.support.TestDatabase;
 import dev.forge.tasks.support.TestNodes;
 import io.vertx.core.Future;
@@ -146,11 +147,7 @@ class EndToEndTest {
   void metricsCountTasksByTypeInPrometheusFormat() throws Exception {
     String id = create(new JsonObject().put("type", "document_analysis")
       .put("input", new JsonObject().put("text", "Metrics are counted. Tasks complete."))).getString("id");
-    JsonObject state = await(http.get("/v1/tasks/" + id + "?wait=10").send()).bodyAsJsonObject();
-    for (int i = 0; i < 20 && !state.getString("status").equals("completed"); i++) {
-      state = await(http.get("/v1/tasks/" + id + "?wait=10").putHeader("If-None-Match", "\"none\"").send())
-        .bodyAsJsonObject();
-    }
+    JsonObject state = Polls.untilStatus(http, port, id, 20, "completed");
     HttpResponse<Buffer> metrics = await(http.get("/metrics").send());
     assertEquals(200, metrics.statusCode());
     assertTrue(metrics.getHeader("Content-Type").startsWith("text/plain"), metrics.getHeader("Content-Type"));
@@ -260,16 +257,7 @@ class EndToEndTest {
   void emptyTextFailsTheTaskNotTheServer() throws Exception {
     String id = create(new JsonObject().put("type", "document_analysis").put("input", new JsonObject().put("text", "   ")))
       .getString("id");
-    // As a client polls: each long poll names the state it has seen and returns at the next change.
-    HttpResponse<Buffer> r = await(http.get("/v1/tasks/" + id).send());
-    JsonObject state = r.bodyAsJsonObject();
-    for (int i = 0; i < 20 && !state.getString("status").equals("failed"); i++) {
-      HttpResponse<Buffer> next = await(http.get("/v1/tasks/" + id + "?wait=10").putHeader("If-None-Match", r.getHeader("ETag")).send());
-      if (next.statusCode() == 200) {
-        r = next;
-        state = r.bodyAsJsonObject();
-      }
-    }
+    JsonObject state = Polls.untilStatus(http, port, id, 20, "failed");
     assertEquals("failed", state.getString("status"));
     assertTrue(state.getString("failure_reason").contains("empty"), state.encode());
     assertEquals(200, await(http.get("/health").send()).statusCode());
