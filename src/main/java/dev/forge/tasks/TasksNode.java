@@ -15,6 +15,7 @@ import dev.forge.tasks.job.NoopJob;
 import dev.forge.tasks.job.SleepJob;
 import dev.forge.tasks.task.Migrations;
 import dev.forge.tasks.task.StoreVerticle;
+import dev.forge.tasks.task.TaskIds;
 import dev.forge.tasks.task.TaskMetrics;
 import dev.forge.tasks.task.TraceCache;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -121,7 +122,8 @@ public final class TasksNode {
     // Prepared statements are cached per connection: Postgres then plans each statement once, not on
     // every request (measured: 3.2x the rate of uncached primary-key reads, BENCHMARKS.md).
     pg.setReconnectAttempts(0).setPipeliningLimit(256).setCachePreparedStatements(true)
-      .addProperty("application_name", "tasks-server")
+      // Named per node, so that a node alone can tell when others share its database (Housekeeping).
+      .addProperty("application_name", "tasks-server/" + TaskIds.newId().substring(5, 17))
       .addProperty("statement_timeout", Long.toString(Math.max(1000, config.busTimeoutMs() - 500)));
     StoreVerticle.Settings store = new StoreVerticle.Settings(pg,
       Math.max(1, config.pgPoolSize() / config.storeInstances()), new HashSet<>(config.taskTypes()),

@@ -14,6 +14,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
+import io.vertx.pgclient.PgConnectOptions;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class CacheFreshnessTest {
 
+  static PgConnectOptions db;
   static LiveNode live;
   static TasksNode node;
   static WebClient http;
@@ -39,7 +41,8 @@ class CacheFreshnessTest {
   static void start() throws Exception {
     // Completed tasks are kept 1 s, with a retention pass every 200 ms. The cache never expires
     // entries (a node alone), so only the store's own notices keep it true.
-    TasksConfig config = TestNodes.config(TestDatabase.freshDatabase(), Map.of("TASKS_TYPES", "held,kept",
+    db = TestDatabase.freshDatabase();
+    TasksConfig config = TestNodes.config(db, Map.of("TASKS_TYPES", "held,kept",
       "TASKS_JOB_TYPES", "", "TASKS_RETENTION_COMPLETED_S", "1", "TASKS_RETENTION_INTERVAL_MS", "200"));
     assertEquals(TasksConfig.NO_EXPIRY, config.cacheTtlMs());
     live = LiveNode.start(config);
@@ -109,5 +112,26 @@ class CacheFreshnessTest {
     assertEquals(404, status, "retention deleted the row; the cache must not keep serving it");
     assertEquals(1, deletions.size(), "one tasks.updated deletion, with the last Trace");
     assertEquals("completed", deletions.get(0).getString("status"));
+  }
+
+  @Test
+  void anUnclusteredNodeSharingItsDatabaseStillSeesTheOthersChanges() throws Exception {
+    // A misconfiguration (two nodes on one database, not clustered): the first node's cache cannot
+    // hear of the second's changes, but it notices the other node and re-reads within seconds.
+    LiveNode other = LiveNode.start(TestNodes.config(db, Map.of("TASKS_TYPES", "held,kept", "TASKS_JOB_TYPES", "")));
+    try {
+      await(node.vertx().eventBus().request(Addresses.CREATE, new JsonObject().put("type", "held").put("id", "shared-1")));
+      assertEquals("pending", get("shared-1").getString("status")); // cached on the first node
+      assertEquals(200, await(other.http.post("/v1/tasks/shared-1/cancel").send()).statusCode());
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      String status = "pending";
+      while (!status.equals("cancelled") && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+        status = get("shared-1").getString("status");
+      }
+      assertEquals("cancelled", status, "the first node kept serving its cached state");
+    } finally {
+      LiveNode.stop(other);
+    }
   }
 }

@@ -76,6 +76,11 @@ final class Changes {
     }
   }
 
+  /** True when this node keeps a cache that changes must reach. */
+  boolean caching() {
+    return cache != null;
+  }
+
   TaskMetrics metrics() {
     return metrics;
   }

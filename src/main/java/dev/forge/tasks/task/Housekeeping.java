@@ -20,6 +20,8 @@ final class Housekeeping {
   private final TaskStore store;
   private final Changes changes;
   private final StoreVerticle.Settings settings;
+  private static final long OTHER_NODES_CHECK_MS = 5000;
+  private boolean sharing;
 
   Housekeeping(Vertx vertx, TaskStore store, Changes changes, StoreVerticle.Settings settings) {
     this.vertx = vertx;
@@ -40,6 +42,32 @@ final class Housekeeping {
       if (changes.metrics().pendingDue(5000)) {
         store.countPending().onSuccess(changes.metrics()::pending);
       }
+    });
+    String self = settings.connect().getProperties().get("application_name");
+    if (!vertx.isClustered() && changes.caching() && self != null && self.startsWith("tasks-server/")) {
+      vertx.setPeriodic(OTHER_NODES_CHECK_MS, timer -> checkAlone(self));
+    }
+  }
+
+  /**
+   * A node that is not clustered hears of no other node's changes, so its cache entries do not
+   * expire. Should other nodes share its database all the same (a deployment scaled out without
+   * TASKS_CLUSTER), it says so loudly and drops its cache at every check: staleness is then bounded
+   * by the check interval rather than unbounded.
+   */
+  private void checkAlone(String self) {
+    store.otherNodes(self).onSuccess(others -> {
+      if (others > 0) {
+        if (!sharing) {
+          LOG.error("{} other tasks-server node(s) use this database, but this node is not clustered: it cannot hear"
+            + " of their changes, so it re-reads tasks every {} s. Run every node on one database as a cluster"
+            + " (TASKS_CLUSTER=true, TASKS_CLUSTER_MEMBERS).", others, OTHER_NODES_CHECK_MS / 1000);
+        }
+        changes.forgetAll();
+      } else if (sharing) {
+        LOG.info("No other tasks-server node uses this database any more");
+      }
+      sharing = others > 0;
     });
   }
 

@@ -69,6 +69,11 @@ public final class TaskStore {
     return pool.query(TaskSql.COUNT_PENDING).execute().map(rows -> rows.iterator().next().getLong(0));
   }
 
+  /** How many other server nodes have sessions on this database (application names other than {@code self}). */
+  public Future<Long> otherNodes(String self) {
+    return pool.preparedQuery(TaskSql.OTHER_NODES).execute(Tuple.of(self)).map(rows -> rows.iterator().next().getLong(0));
+  }
+
   public Future<Trace> get(String tenant, String id) {
     return pool.preparedQuery(TaskSql.GET).execute(Tuple.of(tenant, id)).map(rows -> one(rows, id));
   }
