@@ -26,7 +26,8 @@
  * connection's previous answer). tick_p99_ms well below p99_ms says the tail is not the client's timer.
  * {id} in --path becomes <id-prefix> + %013d of a random n in 1..count (as bench/random-range.lua).
  *
- * Output: one line on stdout, "PACED_RESULT key=value ...", and a human summary on stderr.
+ * Output: one line on stdout, "PACED_RESULT key=value ...", and a human summary on stderr, with a
+ * timeline: per second of the measured window, answers, answers slower than --slow-ms, the max.
  * Errors: status (non-2xx), resets (EOF, ECONNRESET, EPIPE, bad response), timeouts (no answer
  * within --timeout ms; the connection is closed and reopened), connect_errors.
  * Exit status: 0 when it ran (whatever the errors), 2 on bad arguments, 3 when connecting failed.
@@ -107,6 +108,7 @@ static const char *o_token = NULL;
 static double o_connect_rate = 2000;
 static int o_timeout_ms = 5000;
 static uint64_t o_seed = 0;
+static double o_slow_ms = 20; /* the timeline counts answers slower than this */
 
 /* state */
 static int ep;
@@ -119,6 +121,10 @@ static vec_t lat_sched, lat_sent, lag, tick;
 static uint64_t n_ok, n_status, n_resets, n_timeouts, n_connect_err, n_sent_meas, n_reconnects;
 static uint64_t n_status_all, n_resets_all, n_timeouts_all;
 static int n_connected;
+/* per second of the measured window (by scheduled time): answers, answers slower than --slow-ms, max */
+static uint64_t *tl_n, *tl_slow;
+static int64_t *tl_max;
+static int tl_len;
 
 static int64_t now_ns(void) {
   struct timespec t;
@@ -140,7 +146,7 @@ static void usage(void) {
   fprintf(stderr,
     "usage: paced [--host 127.0.0.1] --port P [--connections 4096] [--per-conn-rate 1 | --rate TOTAL]\n"
     "             [--duration 20] [--warmup 5] [--path '/v1/tasks/{id}'] [--id-prefix PFX] [--count 10000]\n"
-    "             [--token BEARER] [--connect-rate 2000] [--timeout-ms 5000] [--seed N]\n");
+    "             [--token BEARER] [--connect-rate 2000] [--timeout-ms 5000] [--seed N] [--slow-ms 20]\n");
   exit(2);
 }
 
@@ -260,6 +266,13 @@ static void on_readable(int i, int64_t now) {
       if (ok) {
         n_ok++;
         vpush(&lat_sched, now - c->sched_ns);
+        int sec = (int)((c->sched_ns - warm_end) / 1000000000LL);
+        if (sec >= 0 && sec < tl_len) {
+          int64_t l = now - c->sched_ns;
+          tl_n[sec]++;
+          if (l > (int64_t)(o_slow_ms * 1e6)) tl_slow[sec]++;
+          if (l > tl_max[sec]) tl_max[sec] = l;
+        }
         vpush(&lat_sent, now - c->sent_ns);
       } else {
         n_status++;
@@ -339,6 +352,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(k, "--connect-rate")) o_connect_rate = atof(v);
     else if (!strcmp(k, "--timeout-ms")) o_timeout_ms = atoi(v);
     else if (!strcmp(k, "--seed")) o_seed = strtoull(v, NULL, 10);
+    else if (!strcmp(k, "--slow-ms")) o_slow_ms = atof(v);
     else usage();
   }
   if (o_conns < 1 || o_port < 1 || o_count < 1 || o_duration <= 0 || o_warmup < 0 || o_connect_rate <= 0) usage();
@@ -395,6 +409,10 @@ int main(int argc, char **argv) {
   T0 = now_ns() + 50000000;
   warm_end = T0 + (int64_t)(o_warmup * 1e9);
   meas_end = warm_end + (int64_t)(o_duration * 1e9);
+  tl_len = (int)o_duration + 1;
+  tl_n = calloc((size_t)tl_len, sizeof *tl_n); tl_slow = calloc((size_t)tl_len, sizeof *tl_slow); tl_max = calloc((size_t)tl_len, sizeof *tl_max);
+  struct timespec wall; clock_gettime(CLOCK_REALTIME, &wall);
+  double warm_end_wall = wall.tv_sec + wall.tv_nsec / 1e9 + (warm_end - now_ns()) / 1e9;
   total_sends = (uint64_t)((meas_end - T0 + interval_ns - 1) / interval_ns);
   uint64_t j = 0;
   double cpu0 = 0; int cpu0_taken = 0;
@@ -480,6 +498,16 @@ int main(int argc, char **argv) {
     pct_ms(&lat_sched, 50), pct_ms(&lat_sched, 90), pct_ms(&lat_sched, 99), pct_ms(&lat_sched, 99.9), pct_ms(&lat_sched, 100),
     pct_ms(&lat_sent, 50), pct_ms(&lat_sent, 90), pct_ms(&lat_sent, 99), pct_ms(&lat_sent, 99.9), pct_ms(&lat_sent, 100),
     pct_ms(&tick, 99), pct_ms(&tick, 100), pct_ms(&lag, 99), pct_ms(&lag, 100), cpu, n_sent_meas ? cpu * 1e6 / n_sent_meas : 0);
+  /* the timeline: when the slow answers were scheduled (UTC), to set beside a GC log or other events */
+  for (int t = 0; t < tl_len; t++) {
+    if (!tl_n[t]) continue;
+    time_t ws = (time_t)(warm_end_wall + t);
+    struct tm tm; gmtime_r(&ws, &tm);
+    char hms[16]; strftime(hms, sizeof hms, "%H:%M:%S", &tm);
+    fprintf(stderr, "  second %3d (%s.%03d UTC): %5lu answers, %5lu over %.0f ms, max %8.2f ms\n", t, hms,
+            (int)((warm_end_wall - (double)(time_t)warm_end_wall) * 1000), (unsigned long)tl_n[t], (unsigned long)tl_slow[t],
+            o_slow_ms, tl_max[t] / 1e6);
+  }
   (void)n_timeouts_all; (void)n_resets_all; (void)n_status_all;
   return 0;
 }
