@@ -31,7 +31,7 @@ import org.HdrHistogram.Recorder;
  *
  * <p>Caveat: on the shared 2-CPU machine its own tail dominated (p99 about 200 ms against
  * {@code /bench/constant}, where hey measured 1.8 ms at 12,000 req/s), so bench/run uses it only to
- * hold 4,096 real connections open and to fill caches; the latency figures come from hey.
+ * fill caches ({@code --warm}); the latency figures come from hey and bench/paced.c.
  *
  * <p>{@code --warm} instead asks for every id once, closed-loop, over the connections, and prints
  * how long that took (used to fill the node's cache before a steady-state run).
