@@ -86,7 +86,7 @@ public final class StoreVerticle extends VerticleBase {
       .connectingTo(settings.connect())
       .using(vertx)
       .build();
-    store = new TaskStore(pool);
+    store = new TaskStore(pool, metrics);
     changes = new Changes(vertx.eventBus(), metrics, cache);
     List<Future<Void>> registered = new ArrayList<>();
     registered.add(consume(Addresses.CREATE, this::create));
