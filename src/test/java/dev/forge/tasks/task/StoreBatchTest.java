@@ -313,6 +313,25 @@ class StoreBatchTest {
       .onComplete(ctx.succeedingThenComplete());
   }
 
+  @Test
+  void aBatchOfCreatesIsAnnouncedOnce(Vertx vertx, VertxTestContext ctx) {
+    List<JsonObject> announced = java.util.Collections.synchronizedList(new ArrayList<>());
+    vertx.eventBus().<JsonObject>consumer(Addresses.JOB_AVAILABLE, m -> announced.add(m.body())).completion()
+      .compose(v -> createAll(200))
+      // The store announces after the turn that persisted the changes; a ping to it is answered after that.
+      .compose(ids -> store.call(Addresses.PING, new JsonObject()))
+      .map(v -> {
+        DistributionSummary batches = registry.find("tasks.store.batch").tag("statement", "create").summary();
+        System.out.printf("200 creates in %d statements: %d announcements%n", batches.count(), announced.size());
+        assertTrue(!announced.isEmpty(), "claimable work is announced");
+        assertTrue(announced.size() <= batches.count(), () -> announced.size() + " announcements for "
+          + batches.count() + " create statements");
+        announced.forEach(a -> assertEquals(new JsonObject().put("type", "noop"), a));
+        return null;
+      })
+      .onComplete(ctx.succeedingThenComplete());
+  }
+
   private static JsonObject created(Future<Message<JsonObject>> f, boolean expected) {
     assertTrue(f.succeeded(), () -> "create failed: " + f.cause());
     assertEquals(Boolean.toString(expected), f.result().headers().get(Addresses.HEADER_CREATED));
