@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class TaskMetrics {
 
   private final MeterRegistry registry;
+  private final java.util.Map<String, Counter> counters = new java.util.concurrent.ConcurrentHashMap<>();
   private final java.util.Map<String, DistributionSummary> batches = new java.util.concurrent.ConcurrentHashMap<>();
   private final AtomicLong pending = new AtomicLong();
   private final AtomicLong pendingReadAt = new AtomicLong();
@@ -74,6 +75,8 @@ public final class TaskMetrics {
   }
 
   private void count(String name, String type) {
-    Counter.builder(name).tag("type", type).register(registry).increment();
+    // Looked up once per name and type: building and registering a meter on every change costs more than counting.
+    counters.computeIfAbsent(name + '\u0000' + type, k -> Counter.builder(name).tag("type", type).register(registry))
+      .increment();
   }
 }
