@@ -88,10 +88,14 @@ final class GroupCommit<K, Q, T> {
       Map<K, T> rows = done.succeeded() ? done.result() : Map.of();
       for (Item<K, Q, T> item : batch) {
         T t = rows.get(item.key());
-        if (t != null) {
-          item.promise().complete(t);
-        } else {
-          run(item); // not settled by the batch: today's single-row path says why
+        try {
+          if (t != null) {
+            item.promise().complete(t);
+          } else {
+            run(item); // not settled by the batch: today's single-row path says why
+          }
+        } catch (RuntimeException e) {
+          item.promise().tryFail(e); // a caller's continuation threw: the others still get theirs
         }
       }
       settled();
