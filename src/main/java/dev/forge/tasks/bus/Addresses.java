@@ -110,7 +110,12 @@ public final class Addresses {
   /** Readiness: body {@code {}}; replies {@code {}} once the store has run a query. Failures: 503, 504. */
   public static final String PING = "tasks.store.ping";
 
-  /** Published when work of a type may be claimable: body {@code {type}}. A hint only. */
+  /**
+   * Published when work of a type may be claimable: body {@code {type}}. A hint only: sent after
+   * the change is committed, at most once per type for all the changes a store instance persisted
+   * in one turn of its event loop (a batch of creates is one announcement), and claimers must also
+   * poll.
+   */
   public static final String JOB_AVAILABLE = "tasks.job.available";
 
   public static final String HEADER_TASK_ID = "task_id";

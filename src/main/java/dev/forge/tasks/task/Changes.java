@@ -1,21 +1,31 @@
 package dev.forge.tasks.task;
 
 import dev.forge.tasks.bus.Addresses;
+import io.vertx.core.Context;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
+import java.util.LinkedHashSet;
+import java.util.Set;
 
 /**
  * What the store does with each change it persisted, before it replies: count it, write it into
- * the node's cache, publish it on {@link Addresses#UPDATED}, and announce claimable work.
+ * the node's cache, publish it on {@link Addresses#UPDATED}; and announce claimable work on
+ * {@link Addresses#JOB_AVAILABLE}, once per type for all the changes of one turn of the store's
+ * context (a batch of creates is announced once, not once per task: every announcement makes every
+ * job verticle of the type in the cluster try a claim).
  */
 final class Changes {
 
+  private final Context context;
   private final EventBus bus;
   private final TaskMetrics metrics;
   private final TraceCache cache;
+  private final Set<String> claimable = new LinkedHashSet<>();
 
-  Changes(EventBus bus, TaskMetrics metrics, TraceCache cache) {
-    this.bus = bus;
+  /** Changes made on {@code context} (the store verticle's): announcements are sent from it. */
+  Changes(Context context, TaskMetrics metrics, TraceCache cache) {
+    this.context = context;
+    this.bus = context.owner().eventBus();
     this.metrics = metrics;
     this.cache = cache;
   }
@@ -44,8 +54,21 @@ final class Changes {
     }
     bus.publish(Addresses.UPDATED, json, t.headers());
     if (t.status() == TaskStatus.PENDING) {
-      bus.publish(Addresses.JOB_AVAILABLE, new JsonObject().put("type", t.type()));
+      announce(t.type());
     }
+  }
+
+  /** Announces {@code type} after the current turn, together with every other type of the turn. */
+  private void announce(String type) {
+    if (claimable.isEmpty()) {
+      context.runOnContext(v -> {
+        for (String each : claimable) {
+          bus.publish(Addresses.JOB_AVAILABLE, new JsonObject().put("type", each));
+        }
+        claimable.clear();
+      });
+    }
+    claimable.add(type);
   }
 
   void deleted(Trace t) {

@@ -90,8 +90,8 @@ public final class StoreVerticle extends VerticleBase {
       .connectingTo(settings.connect())
       .using(vertx)
       .build();
-    store = new TaskStore(pool);
-    changes = new Changes(vertx.eventBus(), metrics, cache);
+    store = new TaskStore(pool, metrics);
+    changes = new Changes(context, metrics, cache);
     List<Future<Void>> registered = new ArrayList<>();
     registered.add(consume(Addresses.CREATE, this::create));
     registered.add(consume(Addresses.GET, body -> store.get(tenant(body), id(body)).map(t -> {

@@ -1,6 +1,7 @@
 package dev.forge.tasks.task;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -9,12 +10,15 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Task counters for {@code GET /metrics}: {@code tasks_enqueued_total} (created),
  * {@code tasks_completed_total}, {@code tasks_failed_total}, {@code tasks_cancelled_total},
- * {@code tasks_rescued_total} (each by {@code type}), and the gauge {@code tasks_pending} (the whole table, refreshed by the store every
- * few seconds). One instance per node, shared by its store verticles.
+ * {@code tasks_rescued_total} (each by {@code type}), the gauge {@code tasks_pending} (the whole table, refreshed by the store every
+ * few seconds), and {@code tasks_store_batch_rows} (requests carried by each group-committed create or
+ * complete statement, by {@code statement}). One instance per node, shared by its store verticles.
  */
 public final class TaskMetrics {
 
   private final MeterRegistry registry;
+  private final java.util.Map<String, Counter> counters = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Map<String, DistributionSummary> batches = new java.util.concurrent.ConcurrentHashMap<>();
   private final AtomicLong pending = new AtomicLong();
   private final AtomicLong pendingReadAt = new AtomicLong();
 
@@ -63,7 +67,16 @@ public final class TaskMetrics {
     pending.set(count);
   }
 
+  /** One group-committed statement of {@code statement} ("create", "complete") carried {@code rows} requests. */
+  void batch(String statement, int rows) {
+    batches.computeIfAbsent(statement, s -> DistributionSummary.builder("tasks.store.batch").baseUnit("rows")
+      .description("Requests carried by one group-committed statement").tag("statement", s).register(registry))
+      .record(rows);
+  }
+
   private void count(String name, String type) {
-    Counter.builder(name).tag("type", type).register(registry).increment();
+    // Looked up once per name and type: building and registering a meter on every change costs more than counting.
+    counters.computeIfAbsent(name + '\u0000' + type, k -> Counter.builder(name).tag("type", type).register(registry))
+      .increment();
   }
 }

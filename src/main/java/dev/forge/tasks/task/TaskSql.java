@@ -15,6 +15,18 @@ final class TaskSql {
       ON CONFLICT (tenant, id) DO NOTHING
       RETURNING\s""" + C;
 
+  /**
+   * Several creates in one statement (one commit): $1 tenants, $2 ids, $3 types, $4 data, $5 inputs
+   * (elements may be null), $6 max_attempts, one element per task, no (tenant, id) twice. Rows are
+   * inserted in array order, so {@code seq} keeps the order of the requests. An id that already
+   * exists returns no row.
+   */
+  static final String INSERT_MANY = """
+      INSERT INTO tasks (tenant, id, type, data, input, max_attempts)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[], $6::int[])
+      ON CONFLICT (tenant, id) DO NOTHING
+      RETURNING\s""" + C;
+
   /** $1 tenant, $2 id. */
   static final String GET = "SELECT " + C + " FROM tasks WHERE tenant = $1 AND id = $2";
 
@@ -93,6 +105,19 @@ final class TaskSql {
         lease_owner = NULL, lease_expires_at = NULL
       WHERE tenant = $1 AND id = $2 AND attempt = $3 AND status = 'in_progress'
       RETURNING\s""" + C;
+
+  /**
+   * Several completions in one statement (one commit): $1 tenants, $2 ids, $3 attempts, $4 data
+   * patches, one element per task, no (tenant, id) twice. Each row is changed exactly as by
+   * {@link #COMPLETE}; a task whose attempt is no longer running returns no row.
+   */
+  static final String COMPLETE_MANY = """
+      UPDATE tasks t SET status = 'completed', progress = 1, data = t.data || (c.patch - 'operation'),
+        failure_reason = NULL, version = t.version + 1, updated_at = now(),
+        lease_owner = NULL, lease_expires_at = NULL
+      FROM unnest($1::text[], $2::text[], $3::int[], $4::jsonb[]) AS c(tenant, id, attempt, patch)
+      WHERE t.tenant = c.tenant AND t.id = c.id AND t.attempt = c.attempt AND t.status = 'in_progress'
+      RETURNING\s""" + Trace.columns("t.");
 
   private static final String RETRY_AT =
     "now() + least(300000, $B::double precision * power(2, attempt - 1)) * (0.75 + random() * 0.5)"

@@ -11,12 +11,19 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The task table's operations, each one statement in the common case. The state machine lives in
  * the {@code WHERE} clauses: an update that finds its row in the wrong state changes nothing, and a
  * second read tells the caller why.
+ *
+ * <p>Creates and completions are group-committed ({@link GroupCommit}): under load, those that
+ * arrive while one such statement is in flight leave together as one multi-row statement, so many
+ * tasks share one commit; each caller still gets the answer the single-row path would give it.
+ * Used from one verticle context only (the batches are not thread-safe).
  */
 public final class TaskStore {
 
@@ -40,15 +47,77 @@ public final class TaskStore {
   public record Page(List<Trace> traces, boolean hasMore) {
   }
 
-  private final Pool pool;
+  /** The most rows one group-committed statement carries. */
+  static final int MAX_BATCH = 256;
 
-  public TaskStore(Pool pool) {
-    this.pool = pool;
+  private record Key(String tenant, String id) {
   }
 
+  private record NewTask(String tenant, String id, String type, JsonObject data, JsonObject input, int maxAttempts) {
+  }
+
+  private record Completion(String tenant, String id, int attempt, JsonObject data) {
+  }
+
+  private final Pool pool;
+  private final GroupCommit<Key, NewTask, Created> creates;
+  private final GroupCommit<Key, Completion, Trace> completions;
+
+  public TaskStore(Pool pool) {
+    this(pool, TaskMetrics.none());
+  }
+
+  /** A store that counts the size of its group-committed statements into {@code metrics}. */
+  public TaskStore(Pool pool, TaskMetrics metrics) {
+    this.pool = pool;
+    this.creates = new GroupCommit<>(MAX_BATCH, n -> metrics.batch("create", n), this::createOne, this::createMany);
+    this.completions = new GroupCommit<>(MAX_BATCH, n -> metrics.batch("complete", n), this::completeOne,
+      this::completeMany);
+  }
+
+  /**
+   * Creates the task, or finds the existing one of this id: {@code created} false when it has this
+   * type, 409 {@code id_conflict} when it has another.
+   */
   public Future<Created> create(String tenant, String id, String type, JsonObject data, JsonObject input,
                                 int maxAttempts) {
-    return pool.preparedQuery(TaskSql.INSERT).execute(Tuple.of(tenant, id, type, data, input, maxAttempts))
+    return creates.submit(new Key(tenant, id), new NewTask(tenant, id, type, data, input, maxAttempts));
+  }
+
+  private Future<Map<Key, Created>> createMany(List<NewTask> tasks) {
+    int n = tasks.size();
+    String[] tenants = new String[n];
+    String[] ids = new String[n];
+    String[] types = new String[n];
+    JsonObject[] data = new JsonObject[n];
+    JsonObject[] inputs = new JsonObject[n];
+    Integer[] maxAttempts = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      NewTask t = tasks.get(i);
+      tenants[i] = t.tenant();
+      ids[i] = t.id();
+      types[i] = t.type();
+      data[i] = t.data();
+      inputs[i] = t.input();
+      maxAttempts[i] = t.maxAttempts();
+    }
+    Tuple args = Tuple.tuple().addArrayOfString(tenants).addArrayOfString(ids).addArrayOfString(types)
+      .addArrayOfJsonObject(data).addArrayOfJsonObject(inputs).addArrayOfInteger(maxAttempts);
+    return pool.preparedQuery(TaskSql.INSERT_MANY).execute(args).map(rows -> {
+      Map<Key, Created> out = new HashMap<>();
+      for (Row row : rows) {
+        Trace t = Trace.fromRow(row);
+        out.put(new Key(t.tenant(), t.id()), new Created(t, true));
+      }
+      return out;
+    });
+  }
+
+  private Future<Created> createOne(NewTask n) {
+    String tenant = n.tenant();
+    String id = n.id();
+    String type = n.type();
+    return pool.preparedQuery(TaskSql.INSERT).execute(Tuple.of(tenant, id, type, n.data(), n.input(), n.maxAttempts()))
       .compose(rows -> {
         if (rows.size() == 1) {
           return Future.succeededFuture(new Created(Trace.fromRow(rows.iterator().next()), true));
@@ -173,9 +242,45 @@ public final class TaskStore {
       : refused(tenant, id, attempt).map(cancelled -> new Reported(null, true)));
   }
 
+  /**
+   * Completes the running attempt; 409 {@code task_cancelled} when a cancel came first, 409
+   * {@code lease_lost} when the attempt no longer runs, 404 when the task is gone.
+   */
   public Future<Trace> complete(String tenant, String id, int attempt, JsonObject data) {
+    return completions.submit(new Key(tenant, id), new Completion(tenant, id, attempt, data == null ? new JsonObject() : data));
+  }
+
+  private Future<Map<Key, Trace>> completeMany(List<Completion> list) {
+    int n = list.size();
+    String[] tenants = new String[n];
+    String[] ids = new String[n];
+    Integer[] attempts = new Integer[n];
+    JsonObject[] patches = new JsonObject[n];
+    for (int i = 0; i < n; i++) {
+      Completion c = list.get(i);
+      tenants[i] = c.tenant();
+      ids[i] = c.id();
+      attempts[i] = c.attempt();
+      patches[i] = c.data();
+    }
+    Tuple args = Tuple.tuple().addArrayOfString(tenants).addArrayOfString(ids).addArrayOfInteger(attempts)
+      .addArrayOfJsonObject(patches);
+    return pool.preparedQuery(TaskSql.COMPLETE_MANY).execute(args).map(rows -> {
+      Map<Key, Trace> out = new HashMap<>();
+      for (Row row : rows) {
+        Trace t = Trace.fromRow(row);
+        out.put(new Key(t.tenant(), t.id()), t);
+      }
+      return out;
+    });
+  }
+
+  private Future<Trace> completeOne(Completion c) {
+    String tenant = c.tenant();
+    String id = c.id();
+    int attempt = c.attempt();
     return pool.preparedQuery(TaskSql.COMPLETE)
-      .execute(Tuple.of(tenant, id, attempt, data == null ? new JsonObject() : data))
+      .execute(Tuple.of(tenant, id, attempt, c.data()))
       .compose(rows -> rows.size() == 1
         ? Future.succeededFuture(Trace.fromRow(rows.iterator().next()))
         : refused(tenant, id, attempt).compose(cancelled -> Future.failedFuture(new ApiException(

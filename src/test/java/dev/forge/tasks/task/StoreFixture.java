@@ -59,12 +59,17 @@ final class StoreFixture {
   }
 
   Future<Void> start(StoreVerticle.Settings settings) {
-    return Migrations.migrate(vertx, db).compose(applied -> deploy(settings));
+    return start(settings, TaskMetrics.none());
+  }
+
+  /** Migrates the database and deploys a store that counts into {@code metrics}. */
+  Future<Void> start(StoreVerticle.Settings settings, TaskMetrics metrics) {
+    return Migrations.migrate(vertx, db).compose(applied -> deploy(settings, metrics));
   }
 
   /** Replaces the running store with one on other settings (same database). */
   Future<Void> restart(StoreVerticle.Settings settings) {
-    return vertx.undeploy(deployment).compose(v -> deploy(settings));
+    return vertx.undeploy(deployment).compose(v -> deploy(settings, TaskMetrics.none()));
   }
 
   /**
@@ -75,8 +80,8 @@ final class StoreFixture {
     return vertx.deployVerticle(new StoreVerticle(settings)).mapEmpty();
   }
 
-  private Future<Void> deploy(StoreVerticle.Settings settings) {
-    return vertx.deployVerticle(new StoreVerticle(settings)).map(id -> {
+  private Future<Void> deploy(StoreVerticle.Settings settings, TaskMetrics metrics) {
+    return vertx.deployVerticle(new StoreVerticle(settings, metrics, null)).map(id -> {
       deployment = id;
       return null;
     });
