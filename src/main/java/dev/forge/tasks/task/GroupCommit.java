@@ -8,6 +8,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.IntConsumer;
 
@@ -34,6 +35,7 @@ final class GroupCommit<K, Q, T> {
   private final IntConsumer sent;
   private final Function<Q, Future<T>> one;
   private final Function<List<Q>, Future<Map<K, T>>> many;
+  private final Consumer<K> unsure;
   private final List<Item<K, Q, T>> queue = new ArrayList<>();
   private boolean inFlight;
 
@@ -41,12 +43,17 @@ final class GroupCommit<K, Q, T> {
    * @param sent told the size of every batch that leaves (1 for a request alone; not the fallbacks)
    * @param one  runs one request alone (also the fallback for requests a batch did not settle)
    * @param many runs several requests (distinct keys) as one statement; the results of those it settled, by key
+   * @param unsure told each key of a batch whose statement may have been committed although it failed
+   *               (the connection broke while it was in flight): its re-run on its own then finds the
+   *               batch's work done and says so (409, 200), but the change itself was never announced
    */
-  GroupCommit(int max, IntConsumer sent, Function<Q, Future<T>> one, Function<List<Q>, Future<Map<K, T>>> many) {
+  GroupCommit(int max, IntConsumer sent, Function<Q, Future<T>> one, Function<List<Q>, Future<Map<K, T>>> many,
+              Consumer<K> unsure) {
     this.max = max;
     this.sent = sent;
     this.one = one;
     this.many = many;
+    this.unsure = unsure;
   }
 
   Future<T> submit(K key, Q request) {
@@ -86,6 +93,9 @@ final class GroupCommit<K, Q, T> {
     }
     result.onComplete(done -> {
       Map<K, T> rows = done.succeeded() ? done.result() : Map.of();
+      if (done.failed() && StoreErrors.outcomeUnknown(done.cause())) {
+        batch.forEach(item -> unsure.accept(item.key()));
+      }
       for (Item<K, Q, T> item : batch) {
         T t = rows.get(item.key());
         try {

@@ -59,6 +59,9 @@ public final class StoreVerticle extends VerticleBase {
   private record Reply(Object body, DeliveryOptions options) {
   }
 
+  /** How long after a write of unknown outcome its task is read again and announced. */
+  private static final long UNSURE_REREAD_MS = 1000;
+
   /** The addresses that change one named task (see {@link #forgetTask}). */
   private static final Set<String> ONE_TASK_WRITES = Set.of(Addresses.CREATE, Addresses.CANCEL, Addresses.DELETE,
     Addresses.JOB_PROGRESS, Addresses.JOB_COMPLETE, Addresses.JOB_FAIL);
@@ -90,7 +93,7 @@ public final class StoreVerticle extends VerticleBase {
       .connectingTo(settings.connect())
       .using(vertx)
       .build();
-    store = new TaskStore(pool, metrics);
+    store = new TaskStore(pool, metrics, this::unsure);
     changes = new Changes(context, metrics, cache);
     List<Future<Void>> registered = new ArrayList<>();
     registered.add(consume(Addresses.CREATE, this::create));
@@ -269,8 +272,20 @@ public final class StoreVerticle extends VerticleBase {
    */
   private void forgetTask(Object body) {
     if (body instanceof JsonObject json && json.getValue("id") instanceof String id) {
-      changes.forget(json.getValue("tenant") instanceof String t ? t : Addresses.DEFAULT_TENANT, id);
+      unsure(json.getValue("tenant") instanceof String t ? t : Addresses.DEFAULT_TENANT, id);
     }
+  }
+
+  /**
+   * A write to this task may have been committed without this store hearing of it: forget the cached
+   * state now, and a second later read the task and announce it as a change (newer-version-wins
+   * everywhere, so an announcement of a state already known changes nothing), so that waiters and
+   * other nodes learn of a change that was never announced. If the task cannot be read then (still
+   * an outage), the next read of it goes to the database anyway.
+   */
+  private void unsure(String tenant, String id) {
+    changes.forget(tenant, id);
+    vertx.setTimer(UNSURE_REREAD_MS, t -> store.get(tenant, id).onSuccess(changes::changed));
   }
 
   private static void fail(Message<Object> message, String address, Throwable cause) {

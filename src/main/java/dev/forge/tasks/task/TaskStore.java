@@ -14,6 +14,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * The task table's operations, each one statement in the common case. The state machine lives in
@@ -64,15 +65,20 @@ public final class TaskStore {
   private final GroupCommit<Key, Completion, Trace> completions;
 
   public TaskStore(Pool pool) {
-    this(pool, TaskMetrics.none());
+    this(pool, TaskMetrics.none(), (tenant, id) -> { });
   }
 
-  /** A store that counts the size of its group-committed statements into {@code metrics}. */
-  public TaskStore(Pool pool, TaskMetrics metrics) {
+  /**
+   * A store that counts the size of its group-committed statements into {@code metrics}, and tells
+   * {@code unsure} (tenant, id) of each task a group-committed write may have changed without an
+   * answer (the connection broke while the statement was in flight).
+   */
+  public TaskStore(Pool pool, TaskMetrics metrics, BiConsumer<String, String> unsure) {
     this.pool = pool;
-    this.creates = new GroupCommit<>(MAX_BATCH, n -> metrics.batch("create", n), this::createOne, this::createMany);
+    this.creates = new GroupCommit<>(MAX_BATCH, n -> metrics.batch("create", n), this::createOne, this::createMany,
+      k -> unsure.accept(k.tenant(), k.id()));
     this.completions = new GroupCommit<>(MAX_BATCH, n -> metrics.batch("complete", n), this::completeOne,
-      this::completeMany);
+      this::completeMany, k -> unsure.accept(k.tenant(), k.id()));
   }
 
   /**
