@@ -153,7 +153,9 @@ public final class TasksNode {
       });
     }
     Future<?> chain = Migrations.migrate(vertx, pg)
-      .compose(n -> cache == null ? Future.succeededFuture() : cache.listen(vertx))
+      // Alone, a node hears of every change from its own store, which writes the cache itself: the
+      // listener would only copy each published Trace once more (measured: BENCHMARKS.md, target 4).
+      .compose(n -> cache == null || clusterManager == null ? Future.succeededFuture() : cache.listen(vertx))
       .compose(n -> deploy("store", vertx.deployVerticle(() -> new StoreVerticle(store, taskMetrics, cache),
         new DeploymentOptions().setInstances(config.storeInstances())
           .setThreadingModel(config.storeThreading().equals("worker") ? ThreadingModel.WORKER : ThreadingModel.EVENT_LOOP))))

@@ -107,7 +107,10 @@ public final class TraceCache {
     entries.asMap().compute(key, (k, held) -> held == null || candidate.newerThan(held) ? candidate : held);
   }
 
-  /** Applies the changes published by every store of the cluster (this node's included, harmlessly). */
+  /**
+   * Applies the changes published by every store of the cluster (this node's included, harmlessly).
+   * Only a clustered node needs it: alone, its own store writes every change here itself.
+   */
   public Future<Void> listen(Vertx vertx) {
     consumer = vertx.eventBus().consumer(Addresses.UPDATED, m -> offer(m.headers(), m.body()));
     return consumer.completion();
