@@ -31,7 +31,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -181,8 +183,8 @@ class EndToEndTest {
     assertTrue(waited >= 900 && waited < 5000, "waited " + waited + " ms");
   }
 
-  /** Opens an SSE stream; collects its raw events; completes {@code ended} when the server closes it. */
-  private static HttpClientResponse stream(HttpClient client, String id, String lastEventId, List<String> events,
+  /** Opens an SSE stream; hands each raw event to {@code onEvent}; completes {@code ended} when the server closes it. */
+  private static HttpClientResponse stream(HttpClient client, String id, String lastEventId, Consumer<String> onEvent,
                                            Promise<Void> ended) throws Exception {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
       .setURI("/v1/tasks/" + id + "/events");
@@ -199,7 +201,7 @@ class EndToEndTest {
           String event = buffer.substring(0, end);
           buffer.delete(0, end + 2);
           if (event.startsWith("event: task.updated")) {
-            events.add(event);
+            onEvent.accept(event);
           }
         }
       });
@@ -214,7 +216,7 @@ class EndToEndTest {
     HttpClient client = node.vertx().createHttpClient();
     List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
     Promise<Void> ended = Promise.promise();
-    HttpClientResponse response = stream(client, id, "1", events, ended);
+    HttpClientResponse response = stream(client, id, "1", events::add, ended);
     assertEquals(200, response.statusCode());
     assertEquals(200, await(http.post("/v1/tasks/" + id + "/cancel").send()).statusCode());
     await(ended.future());
@@ -267,29 +269,17 @@ class EndToEndTest {
   void cancelReachesTheRunningJobAndTheEventStreamEndsWithIt() throws Exception {
     String id = create(new JsonObject().put("type", "until_cancelled")).getString("id");
     HttpClient client = node.vertx().createHttpClient();
-    List<String> events = new ArrayList<>();
+    List<String> events = new CopyOnWriteArrayList<>();
     Promise<Void> streamEnded = Promise.promise();
     Promise<Void> running = Promise.promise();
-    HttpClientResponse response = await(client.request(new RequestOptions().setMethod(HttpMethod.GET)
-      .setHost("127.0.0.1").setPort(port).setURI("/v1/tasks/" + id + "/events")).compose(req -> req.send()));
+    HttpClientResponse response = stream(client, id, null, event -> {
+      events.add(event);
+      if (event.contains("\"step\"")) { // a report: the job itself is running, not just claimed
+        running.tryComplete();
+      }
+    }, streamEnded);
     assertEquals(200, response.statusCode());
     assertTrue(response.getHeader("Content-Type").startsWith("text/event-stream"));
-    StringBuilder buffer = new StringBuilder();
-    response.handler(chunk -> {
-      buffer.append(chunk.toString());
-      int end;
-      while ((end = buffer.indexOf("\n\n")) >= 0) {
-        String event = buffer.substring(0, end);
-        buffer.delete(0, end + 2);
-        if (event.startsWith("event: task.updated")) {
-          events.add(event);
-          if (event.contains("\"step\"")) { // a report: the job itself is running, not just claimed
-            running.tryComplete();
-          }
-        }
-      }
-    });
-    response.endHandler(v -> streamEnded.complete());
     await(running.future());
 
     HttpResponse<Buffer> cancel = await(http.post("/v1/tasks/" + id + "/cancel").send());
