@@ -5,16 +5,7 @@
 local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 local report = dofile(here .. "report.lua")
 
-local next_thread = 0
-
-function setup(thread)
-  next_thread = next_thread + 1
-  thread:set("thread_id", next_thread)
-end
-
-function init(args)
-  report.seed(thread_id)
-end
+report.install()
 
 local body = '{"type":"noop"}'
 local headers = { ["Content-Type"] = "application/json" }
@@ -23,4 +14,3 @@ function request()
   return wrk.format("POST", "/v1/tasks", headers, body)
 end
 
-done = report.done

@@ -7,19 +7,9 @@ local report = dofile(here .. "report.lua")
 
 local prefix = (os.getenv("BENCH_PATH_PREFIX") or "/v1/tasks/") .. (os.getenv("BENCH_ID_PREFIX") or error("BENCH_ID_PREFIX is not set"))
 local count = tonumber(os.getenv("BENCH_ID_COUNT") or error("BENCH_ID_COUNT is not set"))
-local next_thread = 0
-
-function setup(thread)
-  next_thread = next_thread + 1
-  thread:set("thread_id", next_thread)
-end
-
-function init(args)
-  report.seed(thread_id)
-end
+report.install()
 
 function request()
   return wrk.format("GET", string.format("%s%013d", prefix, math.random(count)))
 end
 
-done = report.done

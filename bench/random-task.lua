@@ -6,24 +6,16 @@ local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 local report = dofile(here .. "report.lua")
 
 local ids = {}
-local next_thread = 0
 
-function setup(thread)
-  next_thread = next_thread + 1
-  thread:set("thread_id", next_thread)
-end
-
-function init(args)
+report.install(function()
   local file = os.getenv("BENCH_IDS_FILE") or error("BENCH_IDS_FILE is not set")
   for line in io.lines(file) do
     if line ~= "" then ids[#ids + 1] = line end
   end
   if #ids == 0 then error("no task id in " .. file) end
-  report.seed(thread_id)
-end
+end)
 
 function request()
   return wrk.format("GET", "/v1/tasks/" .. ids[math.random(#ids)])
 end
 
-done = report.done

@@ -3,6 +3,22 @@
 
 local M = {}
 
+--- Installs the wrk hooks every script of bench/ shares: setup numbers the threads, init seeds
+--- math.random per thread (after `prepare(args)`, the script's own per-thread set-up, if given),
+--- done prints the BENCH_RESULT line. The script then defines only `request`.
+function M.install(prepare)
+  local next_thread = 0
+  setup = function(thread)
+    next_thread = next_thread + 1
+    thread:set("thread_id", next_thread)
+  end
+  init = function(args)
+    if prepare then prepare(args) end
+    M.seed(thread_id)
+  end
+  done = M.done
+end
+
 --- Seeds math.random differently in every wrk thread (each thread has its own Lua state).
 function M.seed(thread_id)
   math.randomseed(os.time() * 1000 + (thread_id or 0) * 7919)
