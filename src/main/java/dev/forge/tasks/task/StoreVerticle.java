@@ -204,7 +204,9 @@ public final class StoreVerticle extends VerticleBase {
       if (!(t instanceof String s)) {
         throw BusBodies.invalid("types", "'types' must hold strings only.");
       }
-      list.add(s);
+      if (!list.contains(s)) {
+        list.add(s);
+      }
     }
     int limit = integer(body, "limit", 1, 100, 1);
     String worker = string(body, "worker");

@@ -83,6 +83,30 @@ public final class TestDatabase {
     return new PgConnectOptions(s).setDatabase(name);
   }
 
+  /**
+   * Runs {@code statements} over JDBC in one transaction that is rolled back, and returns the first
+   * column of the last one's first row (for EXPLAIN ANALYZE of writes, which runs them). Blocking.
+   */
+  public static String inRolledBackTransaction(PgConnectOptions db, String... statements) {
+    String url = "jdbc:postgresql://" + db.getHost() + ":" + db.getPort() + "/" + db.getDatabase();
+    try (Connection c = DriverManager.getConnection(url, db.getUser(), db.getPassword());
+         Statement st = c.createStatement()) {
+      c.setAutoCommit(false);
+      String last = null;
+      for (String statement : statements) {
+        if (st.execute(statement)) {
+          try (var rows = st.getResultSet()) {
+            last = rows.next() ? rows.getString(1) : null;
+          }
+        }
+      }
+      c.rollback();
+      return last;
+    } catch (SQLException e) {
+      throw new IllegalStateException("SQL failed on " + db.getDatabase() + ": " + String.join("; ", statements), e);
+    }
+  }
+
   /** Runs one statement over JDBC (test set-up only; the server itself never uses JDBC). */
   public static void sql(PgConnectOptions db, String statement) {
     String url = "jdbc:postgresql://" + db.getHost() + ":" + db.getPort() + "/" + db.getDatabase();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.forge.tasks.bus.Addresses;
+import dev.forge.tasks.support.TestDatabase;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -89,6 +90,46 @@ class StoreJobTest {
         return null;
       })
       .onComplete(ctx.succeedingThenComplete());
+  }
+
+  /**
+   * A claim reads the oldest due rows of each type in index order and stops at its limit: behind a
+   * backlog of 3,000 pending tasks of two types, a claim of 5 takes the 5 oldest of both types and
+   * reads at most 5 index entries per type (a plan that sorts the backlog reads all 3,000, on every
+   * claim).
+   */
+  @Test
+  void claimTakesTheOldestOfAllTypesAndReadsOnlyWhatItTakes(VertxTestContext ctx) {
+    TestDatabase.sql(store.db, """
+        INSERT INTO tasks (tenant, id, type, data)
+        SELECT 'default', 'backlog-' || lpad(n::text, 5, '0'), CASE WHEN n % 3 = 0 THEN 'noop' ELSE 'document_analysis' END,
+               '{}'::jsonb
+        FROM generate_series(1, 3000) AS n""");
+    String plan = TestDatabase.inRolledBackTransaction(store.db,
+      "PREPARE claim(text[], int, text, double precision) AS " + TaskSql.CLAIM,
+      "EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE claim('{noop,document_analysis}', 5, 'explain', 30000)");
+    long read = indexRowsRead(new JsonArray(plan).getJsonObject(0).getJsonObject("Plan"), "tasks_claimable");
+    assertTrue(read > 0 && read <= 10, () -> "the claim read " + read + " entries of tasks_claimable: " + plan);
+    store.claim("worker-a", 5, "noop", "document_analysis")
+      .map(jobs -> {
+        assertEquals(Set.of("backlog-00001", "backlog-00002", "backlog-00003", "backlog-00004", "backlog-00005"),
+          Set.copyOf(jobIds(jobs)), "the oldest of both types");
+        return null;
+      })
+      .onComplete(ctx.succeedingThenComplete());
+  }
+
+  /** Index entries read from {@code index} anywhere in an EXPLAIN (ANALYZE, FORMAT JSON) plan. */
+  private static long indexRowsRead(JsonObject node, String index) {
+    long rows = index.equals(node.getString("Index Name"))
+      ? node.getLong("Actual Rows") * node.getLong("Actual Loops") : 0;
+    JsonArray children = node.getJsonArray("Plans");
+    if (children != null) {
+      for (Object child : children) {
+        rows += indexRowsRead((JsonObject) child, index);
+      }
+    }
+    return rows;
   }
 
   private static List<String> jobIds(JsonArray jobs) {
