@@ -1,7 +1,5 @@
 package dev.forge.tasks.task;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.forge.tasks.bus.Addresses;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -9,7 +7,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
-import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * The node's copy of recently read or changed tasks, so that a status poll usually costs no query
@@ -29,14 +30,21 @@ import java.time.Duration;
  *
  * <p>Entries only move forward: a write older than what is held (by row and version) is ignored,
  * and a deletion leaves a tombstone so that a read racing with it cannot bring the task back.
+ *
+ * <p>Size: at most {@code maxEntries}; when full, the task that entered the cache first leaves first
+ * (the tasks clients poll are the recent ones). A read writes nothing: an access-ordered policy (the
+ * Caffeine cache used before) relinks an entry on every read, and with a million entries those
+ * writes dirtied nearly every card of the old generation, so that each young collection rescanned
+ * it (60-150 ms pauses every 3 s at 90,000 reads/s; BENCHMARKS.md, target 3).
  */
 public final class TraceCache {
 
   /**
    * A cached task: the Trace as JSON bytes (about 0.3 KB; no object tree is kept, so a million
-   * entries fit in about half a gigabyte), and what ordering and HTTP need.
+   * entries fit in about half a gigabyte), what ordering and HTTP need, and when it was written.
    */
-  public record Entry(long seq, long version, String etag, String status, byte[] json, boolean deleted) {
+  public record Entry(long seq, long version, String etag, String status, byte[] json, boolean deleted,
+                      long writtenAt) {
 
     /** The Trace's JSON, ready to send. */
     public Buffer body() {
@@ -46,16 +54,18 @@ public final class TraceCache {
     boolean newerThan(Entry other) {
       return seq != other.seq ? seq > other.seq : version > other.version;
     }
-
-    static Entry of(Trace t, JsonObject json) {
-      return new Entry(t.seq(), t.version(), t.etag(), t.status().wire(), json.toBuffer().getBytes(), false);
-    }
   }
 
   private record Key(String tenant, String id) {
   }
 
-  private final Cache<Key, Entry> entries;
+  private final long maxEntries;
+  private final long ttlNanos;
+  private final LongSupplier clock;
+  private final ConcurrentHashMap<Key, Entry> entries = new ConcurrentHashMap<>();
+  /** Keys in the order they entered; may also hold keys forgotten since (evicting those is a no-op). */
+  private final ConcurrentLinkedQueue<Key> arrivals = new ConcurrentLinkedQueue<>();
+  private final AtomicLong queued = new AtomicLong();
   private MessageConsumer<JsonObject> consumer;
 
   /**
@@ -63,17 +73,20 @@ public final class TraceCache {
    * write, or until evicted when {@code ttlMs} is negative.
    */
   public TraceCache(long maxEntries, long ttlMs) {
-    Caffeine<Object, Object> builder = Caffeine.newBuilder().maximumSize(maxEntries);
-    if (ttlMs >= 0) {
-      builder.expireAfterWrite(Duration.ofMillis(ttlMs));
-    }
-    this.entries = builder.build();
+    this(maxEntries, ttlMs, System::nanoTime);
+  }
+
+  /** The same, on {@code clock} (nanoseconds; for tests). */
+  TraceCache(long maxEntries, long ttlMs, LongSupplier clock) {
+    this.maxEntries = maxEntries;
+    this.ttlNanos = ttlMs < 0 ? -1 : ttlMs * 1_000_000;
+    this.clock = clock;
   }
 
   /** The cached task, or null when it is not cached (or was deleted). */
   public Entry get(String tenant, String id) {
-    Entry e = entries.getIfPresent(new Key(tenant, id));
-    return e == null || e.deleted() ? null : e;
+    Entry e = entries.get(new Key(tenant, id));
+    return e == null || e.deleted() || expired(e) ? null : e;
   }
 
   void put(Trace t) {
@@ -82,7 +95,7 @@ public final class TraceCache {
 
   /** Caches {@code t}, whose Trace JSON the caller already built. */
   void put(Trace t, JsonObject json) {
-    offer(new Key(t.tenant(), t.id()), Entry.of(t, json));
+    offer(new Key(t.tenant(), t.id()), entry(t.seq(), t.version(), t.etag(), t.status().wire(), json));
   }
 
   void deleted(Trace t) {
@@ -91,20 +104,58 @@ public final class TraceCache {
 
   /** Forgets one task: its stored state is no longer known (a write's outcome was lost). */
   void forget(String tenant, String id) {
-    entries.invalidate(new Key(tenant, id));
+    entries.remove(new Key(tenant, id));
   }
 
   /** Forgets every task: changes may have been missed (cluster membership changed). */
   public void clear() {
-    entries.invalidateAll();
+    entries.clear();
+    arrivals.clear();
+    queued.set(0);
   }
 
-  private static Entry tombstone(long seq) {
-    return new Entry(seq, Long.MAX_VALUE, null, null, null, true);
+  private Entry entry(long seq, long version, String etag, String status, JsonObject json) {
+    return new Entry(seq, version, etag, status, json.toBuffer().getBytes(), false, clock.getAsLong());
   }
 
+  private Entry tombstone(long seq) {
+    return new Entry(seq, Long.MAX_VALUE, null, null, null, true, clock.getAsLong());
+  }
+
+  private boolean expired(Entry e) {
+    return ttlNanos >= 0 && clock.getAsLong() - e.writtenAt() > ttlNanos;
+  }
+
+  /** Holds {@code candidate} unless a newer state is held (an expired one counts as none). */
   private void offer(Key key, Entry candidate) {
-    entries.asMap().compute(key, (k, held) -> held == null || candidate.newerThan(held) ? candidate : held);
+    boolean[] arrived = new boolean[1];
+    entries.compute(key, (k, held) -> {
+      if (held == null) {
+        arrived[0] = true;
+        return candidate;
+      }
+      return expired(held) || candidate.newerThan(held) ? candidate : held;
+    });
+    if (arrived[0]) {
+      arrivals.add(key);
+      queued.incrementAndGet();
+      evict();
+    }
+  }
+
+  /**
+   * Removes the earliest arrivals while the cache holds more than its maximum, or while the arrival
+   * queue, which keeps the keys of forgotten tasks until their turn, holds more than twice as many.
+   */
+  private void evict() {
+    while (entries.size() > maxEntries || queued.get() > 2 * maxEntries) {
+      Key oldest = arrivals.poll();
+      if (oldest == null) {
+        return;
+      }
+      queued.decrementAndGet();
+      entries.remove(oldest);
+    }
   }
 
   /**
@@ -133,19 +184,24 @@ public final class TraceCache {
       return;
     }
     long version = Long.parseLong(h.get(Addresses.HEADER_VERSION));
-    Entry held = entries.getIfPresent(key);
-    if (held != null && (held.seq() > seq || held.seq() == seq && held.version() >= version)) {
+    Entry held = entries.get(key);
+    if (held != null && !expired(held) && (held.seq() > seq || held.seq() == seq && held.version() >= version)) {
       return; // Already held: this node's own store wrote it before publishing. Skip the encoding.
     }
-    offer(key, new Entry(seq, version, etag, h.get(Addresses.HEADER_STATUS), trace.toBuffer().getBytes(), false));
+    offer(key, entry(seq, version, etag, h.get(Addresses.HEADER_STATUS), trace));
   }
 
   public Future<Void> close() {
     return consumer == null ? Future.succeededFuture() : consumer.unregister();
   }
 
+  /** Keys in the arrival queue (forgotten ones included); for tests. */
+  long arrivalsQueued() {
+    return queued.get();
+  }
+
   /** Entries held (tombstones included); for metrics. */
   public long size() {
-    return entries.estimatedSize();
+    return entries.mappingCount();
   }
 }

@@ -1,0 +1,89 @@
+package dev.forge.tasks.task;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.forge.tasks.bus.Addresses;
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** The node cache on its own: newest state wins, tombstones, first-in first-out bound, expiry. */
+class TraceCacheTest {
+
+  private final AtomicLong now = new AtomicLong();
+
+  private static Trace trace(String id, long seq, long version, TaskStatus status) {
+    return new Trace(Addresses.DEFAULT_TENANT, id, seq, "noop", status, 0.0, new JsonObject().put("operation", "noop"),
+      1, 1, null, version);
+  }
+
+  private TraceCache cache(long max, long ttlMs) {
+    return new TraceCache(max, ttlMs, now::get);
+  }
+
+  @Test
+  void anOlderStateNeverReplacesANewerOne() {
+    TraceCache cache = cache(10, -1);
+    cache.put(trace("a", 1, 2, TaskStatus.IN_PROGRESS));
+    cache.put(trace("a", 1, 1, TaskStatus.PENDING));
+    assertEquals(2, cache.get(Addresses.DEFAULT_TENANT, "a").version());
+    cache.put(trace("a", 1, 3, TaskStatus.COMPLETED));
+    assertEquals("completed", cache.get(Addresses.DEFAULT_TENANT, "a").status());
+  }
+
+  @Test
+  void aDeletionHoldsOffLateWritesOfTheDeletedRowButNotANewTaskOfTheSameId() {
+    TraceCache cache = cache(10, -1);
+    cache.put(trace("a", 1, 3, TaskStatus.COMPLETED));
+    cache.deleted(trace("a", 1, 3, TaskStatus.COMPLETED));
+    assertNull(cache.get(Addresses.DEFAULT_TENANT, "a"));
+    cache.put(trace("a", 1, 3, TaskStatus.COMPLETED)); // a read that raced with the deletion
+    assertNull(cache.get(Addresses.DEFAULT_TENANT, "a"), "the deleted task does not come back");
+    cache.put(trace("a", 2, 1, TaskStatus.PENDING)); // created again: a new row
+    assertEquals("pending", cache.get(Addresses.DEFAULT_TENANT, "a").status());
+  }
+
+  @Test
+  void whenFullTheFirstToArriveLeavesFirstAndReadsChangeNothing() {
+    TraceCache cache = cache(3, -1);
+    cache.put(trace("a", 1, 1, TaskStatus.PENDING));
+    cache.put(trace("b", 2, 1, TaskStatus.PENDING));
+    cache.put(trace("c", 3, 1, TaskStatus.PENDING));
+    cache.get(Addresses.DEFAULT_TENANT, "a");
+    cache.put(trace("a", 1, 2, TaskStatus.IN_PROGRESS)); // an update is no new arrival
+    cache.put(trace("d", 4, 1, TaskStatus.PENDING));
+    assertEquals(3, cache.size());
+    assertNull(cache.get(Addresses.DEFAULT_TENANT, "a"), "the first to arrive left, though read and updated since");
+    assertNotNull(cache.get(Addresses.DEFAULT_TENANT, "b"));
+    assertNotNull(cache.get(Addresses.DEFAULT_TENANT, "d"));
+  }
+
+  @Test
+  void forgottenTasksDoNotGrowTheArrivalQueueWithoutBound() {
+    TraceCache cache = cache(2, -1);
+    cache.put(trace("keep", 1, 1, TaskStatus.PENDING));
+    for (int i = 0; i < 10_000; i++) {
+      cache.put(trace("churn", 2, i + 1, TaskStatus.PENDING));
+      cache.forget(Addresses.DEFAULT_TENANT, "churn");
+    }
+    assertTrue(cache.arrivalsQueued() <= 4, () -> "arrival queue of " + cache.arrivalsQueued() + " keys for a cache of 2");
+    assertTrue(cache.size() <= 1);
+    cache.put(trace("last", 3, 1, TaskStatus.PENDING));
+    assertNotNull(cache.get(Addresses.DEFAULT_TENANT, "last"));
+  }
+
+  @Test
+  void entriesExpireAfterTheTtlAndAnExpiredEntryCountsAsNone() {
+    TraceCache cache = cache(10, 1000);
+    cache.put(trace("a", 1, 5, TaskStatus.IN_PROGRESS));
+    now.addAndGet(999_000_000L);
+    assertNotNull(cache.get(Addresses.DEFAULT_TENANT, "a"));
+    now.addAndGet(2_000_000L);
+    assertNull(cache.get(Addresses.DEFAULT_TENANT, "a"), "older than the TTL");
+    cache.put(trace("a", 1, 4, TaskStatus.IN_PROGRESS)); // what the database says now
+    assertEquals(4, cache.get(Addresses.DEFAULT_TENANT, "a").version(), "an expired state does not hold back a read");
+  }
+}
