@@ -20,6 +20,10 @@ class TraceCacheTest {
       1, 1, null, version);
   }
 
+  private static TraceCache.Entry held(TraceCache cache, String id) {
+    return cache.get(Addresses.DEFAULT_TENANT, id);
+  }
+
   private TraceCache cache(long max, long ttlMs) {
     return new TraceCache(max, ttlMs, now::get);
   }
@@ -29,9 +33,9 @@ class TraceCacheTest {
     TraceCache cache = cache(10, -1);
     cache.put(trace("a", 1, 2, TaskStatus.IN_PROGRESS));
     cache.put(trace("a", 1, 1, TaskStatus.PENDING));
-    assertEquals(2, cache.get(Addresses.DEFAULT_TENANT, "a").version());
+    assertEquals(2, held(cache, "a").version());
     cache.put(trace("a", 1, 3, TaskStatus.COMPLETED));
-    assertEquals("completed", cache.get(Addresses.DEFAULT_TENANT, "a").status());
+    assertEquals("completed", held(cache, "a").status());
   }
 
   @Test
@@ -39,11 +43,11 @@ class TraceCacheTest {
     TraceCache cache = cache(10, -1);
     cache.put(trace("a", 1, 3, TaskStatus.COMPLETED));
     cache.deleted(trace("a", 1, 3, TaskStatus.COMPLETED));
-    assertNull(cache.get(Addresses.DEFAULT_TENANT, "a"));
+    assertNull(held(cache, "a"));
     cache.put(trace("a", 1, 3, TaskStatus.COMPLETED)); // a read that raced with the deletion
-    assertNull(cache.get(Addresses.DEFAULT_TENANT, "a"), "the deleted task does not come back");
+    assertNull(held(cache, "a"), "the deleted task does not come back");
     cache.put(trace("a", 2, 1, TaskStatus.PENDING)); // created again: a new row
-    assertEquals("pending", cache.get(Addresses.DEFAULT_TENANT, "a").status());
+    assertEquals("pending", held(cache, "a").status());
   }
 
   @Test
@@ -52,13 +56,13 @@ class TraceCacheTest {
     cache.put(trace("a", 1, 1, TaskStatus.PENDING));
     cache.put(trace("b", 2, 1, TaskStatus.PENDING));
     cache.put(trace("c", 3, 1, TaskStatus.PENDING));
-    cache.get(Addresses.DEFAULT_TENANT, "a");
+    held(cache, "a");
     cache.put(trace("a", 1, 2, TaskStatus.IN_PROGRESS)); // an update is no new arrival
     cache.put(trace("d", 4, 1, TaskStatus.PENDING));
     assertEquals(3, cache.size());
-    assertNull(cache.get(Addresses.DEFAULT_TENANT, "a"), "the first to arrive left, though read and updated since");
-    assertNotNull(cache.get(Addresses.DEFAULT_TENANT, "b"));
-    assertNotNull(cache.get(Addresses.DEFAULT_TENANT, "d"));
+    assertNull(held(cache, "a"), "the first to arrive left, though read and updated since");
+    assertNotNull(held(cache, "b"));
+    assertNotNull(held(cache, "d"));
   }
 
   @Test
@@ -72,7 +76,7 @@ class TraceCacheTest {
     assertTrue(cache.arrivalsQueued() <= 4, () -> "arrival queue of " + cache.arrivalsQueued() + " keys for a cache of 2");
     assertTrue(cache.size() <= 1);
     cache.put(trace("last", 3, 1, TaskStatus.PENDING));
-    assertNotNull(cache.get(Addresses.DEFAULT_TENANT, "last"));
+    assertNotNull(held(cache, "last"));
   }
 
   @Test
@@ -80,10 +84,10 @@ class TraceCacheTest {
     TraceCache cache = cache(10, 1000);
     cache.put(trace("a", 1, 5, TaskStatus.IN_PROGRESS));
     now.addAndGet(999_000_000L);
-    assertNotNull(cache.get(Addresses.DEFAULT_TENANT, "a"));
+    assertNotNull(held(cache, "a"));
     now.addAndGet(2_000_000L);
-    assertNull(cache.get(Addresses.DEFAULT_TENANT, "a"), "older than the TTL");
+    assertNull(held(cache, "a"), "older than the TTL");
     cache.put(trace("a", 1, 4, TaskStatus.IN_PROGRESS)); // what the database says now
-    assertEquals(4, cache.get(Addresses.DEFAULT_TENANT, "a").version(), "an expired state does not hold back a read");
+    assertEquals(4, held(cache, "a").version(), "an expired state does not hold back a read");
   }
 }
