@@ -1,14 +1,12 @@
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClientAgent;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
 import java.util.Arrays;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Freshness across nodes, as a poller sees it: creates {@code --tasks} tasks of {@code --type} (a
@@ -21,6 +19,10 @@ import java.util.concurrent.TimeUnit;
  * java -cp target/tasks-server.jar bench/Freshness.java --a 10001 --b 10002 --tasks 200 --type fresh_bench
  * </pre>
  * Prints {@code FRESH_RESULT key=value ...}. Loopback only; every wait is bounded (5 s per task).
+ *
+ * <p>The client is the JDK's blocking {@link HttpClient} (keep-alive connections), called from this
+ * one thread: with Vert.x' client and its futures awaited from a plain thread, an answered request
+ * was now and then never completed (BENCHMARKS.md, "Bugs").
  */
 public class Freshness {
 
@@ -30,7 +32,7 @@ public class Freshness {
     } catch (Throwable t) {
       t.printStackTrace();
       System.out.println("FRESH_RESULT error=" + t.getClass().getSimpleName());
-      System.exit(1); // the Vert.x threads would keep the JVM alive
+      System.exit(1);
     }
   }
 
@@ -48,14 +50,13 @@ public class Freshness {
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
-    Vertx vertx = Vertx.vertx();
-    HttpClientAgent http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setTcpNoDelay(true),
-      new PoolOptions().setHttp1MaxSize(4));
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5)).build();
     String[] ids = new String[tasks];
     for (int i = 0; i < tasks; i++) {
-      JsonObject t = call(http, portA, HttpMethod.POST, "/v1/tasks", new JsonObject().put("type", type)).toJsonObject();
+      JsonObject t = call(http, portA, "POST", "/v1/tasks", new JsonObject().put("type", type));
       ids[i] = t.getString("id");
-      JsonObject onB = call(http, portB, HttpMethod.GET, "/v1/tasks/" + ids[i], null).toJsonObject();
+      JsonObject onB = call(http, portB, "GET", "/v1/tasks/" + ids[i], null);
       if (!"pending".equals(onB.getString("status"))) {
         throw new IllegalStateException("task " + ids[i] + " is not pending on B: " + onB);
       }
@@ -67,23 +68,23 @@ public class Freshness {
     int hungOnA = 0;
     for (int i = 0; i < tasks; i++) {
       String path = "/v1/tasks/" + ids[i];
-      JsonObject cancelled = call(http, portA, HttpMethod.POST, path + "/cancel", null).toJsonObject();
+      JsonObject cancelled = call(http, portA, "POST", path + "/cancel", null);
       long acked = System.nanoTime();
       if (!"cancelled".equals(cancelled.getString("status"))) {
         throw new IllegalStateException("cancel of " + ids[i] + " answered " + cancelled);
       }
       try {
-        if (!"cancelled".equals(call(http, portA, HttpMethod.GET, path, null).toJsonObject().getString("status"))) {
+        if (!"cancelled".equals(call(http, portA, "GET", path, null).getString("status"))) {
           staleOnA++;
         }
-      } catch (java.util.concurrent.TimeoutException e) {
+      } catch (TimeoutException e) {
         hungOnA++;
         System.err.println("GET " + path + " on A right after its cancel: no answer within 12 s");
       }
       long seen = -1;
       while (System.nanoTime() - acked < 5_000_000_000L) {
         polls++;
-        if ("cancelled".equals(call(http, portB, HttpMethod.GET, path, null).toJsonObject().getString("status"))) {
+        if ("cancelled".equals(call(http, portB, "GET", path, null).getString("status"))) {
           seen = System.nanoTime();
           break;
         }
@@ -99,7 +100,6 @@ public class Freshness {
     System.out.printf("FRESH_RESULT tasks=%d p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f max_ms=%.2f polls_on_b=%d"
         + " stale_reads_on_a=%d hung_reads_on_a=%d timeouts=%d%n",
       tasks, pct(staleMs, 50), pct(staleMs, 90), pct(staleMs, 99), staleMs[tasks - 1], polls, staleOnA, hungOnA, timeouts);
-    vertx.close().await(10, TimeUnit.SECONDS);
     System.exit(0);
   }
 
@@ -108,30 +108,26 @@ public class Freshness {
     return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
   }
 
-  static Buffer call(HttpClientAgent http, int port, HttpMethod method, String uri, JsonObject body) throws Exception {
-    RequestOptions o = new RequestOptions().setHost("127.0.0.1").setPort(port).setMethod(method).setURI(uri)
-      .setTimeout(12_000);
+  /** One request, answered within 12 s (else {@link TimeoutException}); the JSON body of a 2xx reply. */
+  static JsonObject call(HttpClient http, int port, String method, String uri, JsonObject body) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + uri))
+      .timeout(Duration.ofSeconds(12));
     if (body != null) {
-      o.putHeader("Content-Type", "application/json");
+      request.header("Content-Type", "application/json")
+        .method(method, HttpRequest.BodyPublishers.ofString(body.encode()));
+    } else {
+      request.method(method, HttpRequest.BodyPublishers.noBody());
     }
-    Future<Buffer> f = http.request(o)
-      .compose(req -> body == null ? req.send() : req.send(body.toBuffer()))
-      .compose(resp -> resp.body().map(b -> {
-        if (resp.statusCode() >= 300) {
-          throw new IllegalStateException(method + " " + uri + " on port " + port + ": " + resp.statusCode() + " " + b);
-        }
-        return b;
-      }));
+    HttpResponse<String> response;
     try {
-      return f.await(12, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.TimeoutException e) {
-      throw e;
-    } catch (Exception e) {
-      if (e.getCause() instanceof java.util.concurrent.TimeoutException
-          || String.valueOf(e.getMessage()).contains("timeout")) {
-        throw new java.util.concurrent.TimeoutException(e.getMessage());
-      }
-      throw e;
+      response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    } catch (HttpTimeoutException e) {
+      throw new TimeoutException(method + " " + uri + " on port " + port + ": no answer within 12 s");
     }
+    if (response.statusCode() >= 300) {
+      throw new IllegalStateException(method + " " + uri + " on port " + port + ": " + response.statusCode() + " "
+        + response.body());
+    }
+    return new JsonObject(response.body());
   }
 }
