@@ -58,6 +58,10 @@ public final class TaskStore {
   }
 
   private record Completion(String tenant, String id, int attempt, JsonObject data) {
+    /** The parameters of {@link TaskSql#COMPLETE}. */
+    Tuple args() {
+      return Tuple.of(tenant, id, attempt, data);
+    }
   }
 
   private final Pool pool;
@@ -111,10 +115,7 @@ public final class TaskStore {
       .addArrayOfJsonObject(data).addArrayOfJsonObject(inputs).addArrayOfInteger(maxAttempts);
     return pool.preparedQuery(TaskSql.INSERT_MANY).execute(args).map(rows -> {
       Map<Key, Created> out = new HashMap<>();
-      for (Row row : rows) {
-        Trace t = Trace.fromRow(row);
-        out.put(new Key(t.tenant(), t.id()), new Created(t, true));
-      }
+      byKey(rows).forEach((key, t) -> out.put(key, new Created(t, true)));
       return out;
     });
   }
@@ -266,12 +267,12 @@ public final class TaskStore {
   private Future<Map<Key, Trace>> completeMany(List<Completion> list) {
     List<Tuple> batch = new ArrayList<>(list.size());
     for (Completion c : list) {
-      batch.add(Tuple.of(c.tenant(), c.id(), c.attempt(), c.data()));
+      batch.add(c.args());
     }
     return pool.preparedQuery(TaskSql.COMPLETE).executeBatch(batch).map(TaskStore::byKey);
   }
 
-  /** The rows of every result of a batch, by task. */
+  /** The rows of a result, and of every result after it in a batch, by task. */
   private static Map<Key, Trace> byKey(RowSet<Row> results) {
     Map<Key, Trace> out = new HashMap<>();
     for (RowSet<Row> rows = results; rows != null; rows = rows.next()) {
@@ -288,7 +289,7 @@ public final class TaskStore {
     String id = c.id();
     int attempt = c.attempt();
     return pool.preparedQuery(TaskSql.COMPLETE)
-      .execute(Tuple.of(tenant, id, attempt, c.data()))
+      .execute(c.args())
       .compose(rows -> rows.size() == 1
         ? Future.succeededFuture(Trace.fromRow(rows.iterator().next()))
         : refused(tenant, id, attempt).compose(cancelled -> Future.failedFuture(new ApiException(
