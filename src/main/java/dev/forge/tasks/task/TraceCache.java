@@ -52,7 +52,12 @@ public final class TraceCache {
     }
 
     boolean newerThan(Entry other) {
-      return seq != other.seq ? seq > other.seq : version > other.version;
+      return newer(seq, version, other);
+    }
+
+    /** True when the state ({@code seq}, {@code version}) is newer than {@code held}: a later row, or a later version of it. */
+    static boolean newer(long seq, long version, Entry held) {
+      return seq != held.seq ? seq > held.seq : version > held.version;
     }
   }
 
@@ -185,7 +190,7 @@ public final class TraceCache {
     }
     long version = Long.parseLong(h.get(Addresses.HEADER_VERSION));
     Entry held = entries.get(key);
-    if (held != null && !expired(held) && (held.seq() > seq || held.seq() == seq && held.version() >= version)) {
+    if (held != null && !expired(held) && !Entry.newer(seq, version, held)) {
       return; // Already held: this node's own store wrote it before publishing. Skip the encoding.
     }
     offer(key, entry(seq, version, etag, h.get(Addresses.HEADER_STATUS), trace));
