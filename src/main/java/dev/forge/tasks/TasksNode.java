@@ -123,7 +123,7 @@ public final class TasksNode {
     // every request (measured: 3.2x the rate of uncached primary-key reads, BENCHMARKS.md).
     pg.setReconnectAttempts(0).setPipeliningLimit(256).setCachePreparedStatements(true)
       // Named per node, so that a node alone can tell when others share its database (Housekeeping).
-      .addProperty("application_name", "tasks-server/" + TaskIds.newId().substring(5, 17))
+      .addProperty("application_name", StoreVerticle.APPLICATION_NAME_PREFIX + TaskIds.newId().substring(5, 17))
       .addProperty("statement_timeout", Long.toString(Math.max(1000, config.busTimeoutMs() - 500)));
     StoreVerticle.Settings store = new StoreVerticle.Settings(pg,
       Math.max(1, config.pgPoolSize() / config.storeInstances()), new HashSet<>(config.taskTypes()),

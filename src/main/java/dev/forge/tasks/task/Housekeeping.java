@@ -44,7 +44,7 @@ final class Housekeeping {
       }
     });
     String self = settings.connect().getProperties().get("application_name");
-    if (!vertx.isClustered() && changes.caching() && self != null && self.startsWith("tasks-server/")
+    if (!vertx.isClustered() && changes.caching() && self != null && self.startsWith(StoreVerticle.APPLICATION_NAME_PREFIX)
       // one store instance per node checks (the cache is the node's, not the instance's)
       && vertx.sharedData().getLocalMap("tasks.housekeeping").putIfAbsent("alone-check", self) == null) {
       vertx.setPeriodic(OTHER_NODES_CHECK_MS, timer -> checkAlone(self));

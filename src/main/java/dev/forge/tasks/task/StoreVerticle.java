@@ -54,6 +54,12 @@ public final class StoreVerticle extends VerticleBase {
     public static final Retention NONE = new Retention(0, 0, 0, 0, 0);
   }
 
+  /**
+   * How every node's Postgres sessions are named: this prefix and the node's id, as
+   * {@code application_name}, so that a node alone can tell when others share its database.
+   */
+  public static final String APPLICATION_NAME_PREFIX = "tasks-server/";
+
   private static final java.util.concurrent.atomic.AtomicInteger POOLS = new java.util.concurrent.atomic.AtomicInteger();
 
   private record Reply(Object body, DeliveryOptions options) {
