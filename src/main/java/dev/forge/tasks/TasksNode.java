@@ -8,6 +8,7 @@ import com.hazelcast.cluster.MembershipListener;
 import dev.forge.tasks.api.HttpVerticle;
 import dev.forge.tasks.config.TasksConfig;
 import dev.forge.tasks.db.EmbeddedDatabase;
+import dev.forge.tasks.job.CpuBudget;
 import dev.forge.tasks.job.DocumentAnalysisJob;
 import dev.forge.tasks.job.Job;
 import dev.forge.tasks.job.JobVerticle;
@@ -134,7 +135,7 @@ public final class TasksNode {
       config.bodyLimitBytes(), config.busTimeoutMs(), config.apiKeys(),
       Math.max(1, config.maxWaiters() / config.httpInstances()), config.sseKeepAliveMs(), config.benchRoutes());
     JobVerticle.Settings job = new JobVerticle.Settings(config.jobConcurrency(), config.jobPollMs(),
-      config.progressFlushMs(), config.jobTimeoutMs(), config.busTimeoutMs());
+      config.progressFlushMs(), config.jobTimeoutMs(), config.busTimeoutMs(), new CpuBudget(config.jobCpuBudget()));
 
     TaskMetrics taskMetrics = new TaskMetrics(registry);
     TraceCache cache = config.cacheTtlMs() != 0 ? new TraceCache(config.cacheMaxEntries(), config.cacheTtlMs()) : null;
@@ -222,7 +223,7 @@ public final class TasksNode {
 
   private static Config hazelcastConfig(TasksConfig config) {
     Config hz = ConfigUtil.loadConfig();
-    hz.setClusterName("tasks");
+    hz.setClusterName(config.clusterName());
     hz.setProperty("hazelcast.phone.home.enabled", "false");
     hz.setProperty("hazelcast.wait.seconds.before.join", "0");
     hz.setProperty("hazelcast.socket.bind.any", "false");

@@ -60,6 +60,15 @@ public final class ConfigLoader {
     // No default: entries never expire on a node alone, and after 10 s in a cluster (see cacheTtl()).
     {"cacheTtlMs", "TASKS_CACHE_TTL_MS", null},
     {"benchRoutes", "TASKS_BENCH_ROUTES", "false"},
+    // No default: the machine's cores less one (CpuBudget.defaultPermits()).
+    {"jobCpuBudget", "TASKS_JOB_CPU_BUDGET", null},
+    {"clusterName", "TASKS_CLUSTER_NAME", "tasks"},
+    {"fileMaxBytes", "TASKS_FILE_MAX_BYTES", "67108864"},
+    {"httpRequestTimeoutMs", "TASKS_HTTP_REQUEST_TIMEOUT_MS", "10000"},
+    {"httpIdleTimeoutMs", "TASKS_HTTP_IDLE_TIMEOUT_MS", "75000"},
+    {"httpMaxConnections", "TASKS_HTTP_MAX_CONNECTIONS", "20000"},
+    {"rateLimit", "TASKS_RATE_LIMIT", null},
+    {"webhookAllowedHosts", "TASKS_WEBHOOK_ALLOWED_HOSTS", null},
   };
 
   private final Map<String, String> values = new LinkedHashMap<>();
@@ -141,7 +150,14 @@ public final class ConfigLoader {
       integer("retentionCompletedS", 0, Integer.MAX_VALUE), integer("retentionCancelledS", 0, Integer.MAX_VALUE),
       integer("retentionFailedS", 0, Integer.MAX_VALUE), integer("retentionIntervalMs", 100, 86_400_000),
       integer("cacheMaxEntries", 1, 100_000_000), cacheTtl(),
-      bool("benchRoutes"));
+      bool("benchRoutes"),
+      values.get("jobCpuBudget") == null ? Math.max(1, Runtime.getRuntime().availableProcessors() - 1) : integer("jobCpuBudget", 1, 1024),
+      string("clusterName"),
+      longInteger("fileMaxBytes", 1, 1L << 40),
+      integer("httpRequestTimeoutMs", 100, 3_600_000), integer("httpIdleTimeoutMs", 1000, 86_400_000),
+      integer("httpMaxConnections", 1, 10_000_000),
+      values.get("rateLimit"),
+      list("webhookAllowedHosts"));
   }
 
   /**
@@ -168,6 +184,19 @@ public final class ConfigLoader {
     String v = string(key);
     try {
       int n = Integer.parseInt(v.trim());
+      if (n < min || n > max) {
+        throw bad(key, "must be from " + min + " to " + max);
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw bad(key, "must be a whole number");
+    }
+  }
+
+  private long longInteger(String key, long min, long max) {
+    String v = string(key);
+    try {
+      long n = Long.parseLong(v.trim());
       if (n < min || n > max) {
         throw bad(key, "must be from " + min + " to " + max);
       }

@@ -18,7 +18,13 @@ public record TasksConfig(
   long progressFlushMs, long leaseMs, long retryBaseMs, int defaultMaxAttempts,
   long retentionCompletedS, long retentionCancelledS, long retentionFailedS, long retentionIntervalMs,
   long cacheMaxEntries, long cacheTtlMs,
-  boolean benchRoutes) {
+  boolean benchRoutes,
+  int jobCpuBudget,
+  String clusterName,
+  long fileMaxBytes,
+  long httpRequestTimeoutMs, long httpIdleTimeoutMs, int httpMaxConnections,
+  String rateLimit,
+  List<String> webhookAllowedHosts) {
 
   /** {@link #cacheTtlMs()} of a cache whose entries leave only when it is full. */
   public static final long NO_EXPIRY = -1;

@@ -1,6 +1,7 @@
 package dev.forge.tasks.job;
 
 import io.vertx.core.json.JsonObject;
+import java.util.concurrent.Callable;
 
 /**
  * What a running job sees of its task. Thread-safe: a job calls it from its worker thread.
@@ -32,4 +33,14 @@ public interface JobContext {
 
   /** True once the task was cancelled or the attempt lost its lease; the job should stop. */
   boolean isCancelled();
+
+  /**
+   * Runs CPU-bound {@code work} (parsing, embedding) on this job thread within the node's CPU
+   * budget ({@code jobCpuBudget}): waits while that many job threads already compute, so heavy jobs
+   * never take the cores that serve status polls. Keep sections short (one document, one batch):
+   * a permit is held for the whole call. Waiting or I/O outside such sections costs no permit.
+   *
+   * @throws JobCancelledException when the task is cancelled while waiting for a permit
+   */
+  <T> T cpu(Callable<T> work) throws Exception;
 }

@@ -27,7 +27,13 @@ public final class JobVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(JobVerticle.class);
   private static final int MAX_CLAIM = 100;
 
-  public record Settings(int concurrency, long pollMs, long flushMs, long timeoutMs, long busTimeoutMs) {
+  /** {@code cpu} is the node-wide budget shared by every job type of the node. */
+  public record Settings(int concurrency, long pollMs, long flushMs, long timeoutMs, long busTimeoutMs, CpuBudget cpu) {
+
+    /** Settings with a budget of its own (cores − 1), for a job verticle deployed alone. */
+    public Settings(int concurrency, long pollMs, long flushMs, long timeoutMs, long busTimeoutMs) {
+      this(concurrency, pollMs, flushMs, timeoutMs, busTimeoutMs, new CpuBudget(CpuBudget.defaultPermits()));
+    }
   }
 
   /** Task ids are scoped to a tenant: two tenants' tasks of the same id may run here at once. */
@@ -136,7 +142,7 @@ public final class JobVerticle extends VerticleBase {
   }
 
   private void start(JsonObject claimed) {
-    RunningJob r = new RunningJob(vertx, context, bus, claimed, settings.flushMs());
+    RunningJob r = new RunningJob(vertx, context, bus, claimed, settings.flushMs(), settings.cpu());
     running.put(new TaskKey(r.tenant(), r.taskId()), r);
     LOG.debug("Task {} ({}) attempt {} started by {}", r.taskId(), job.type(), r.attempt(), worker);
     long timeout = vertx.setTimer(settings.timeoutMs(), t -> {

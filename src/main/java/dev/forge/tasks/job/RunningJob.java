@@ -25,6 +25,7 @@ final class RunningJob implements JobContext {
   private final long flushMs;
   private final long heartbeatMs;
   private final long leaseMs;
+  private final CpuBudget cpuBudget;
 
   private volatile boolean cancelled;
   private final java.util.concurrent.atomic.AtomicReference<Offered> offered = new java.util.concurrent.atomic.AtomicReference<>();
@@ -37,8 +38,9 @@ final class RunningJob implements JobContext {
   private long timerId = -1;
   private boolean finished;
 
-  RunningJob(Vertx vertx, Context context, DeliveryOptions bus, JsonObject claimed, long flushMs) {
+  RunningJob(Vertx vertx, Context context, DeliveryOptions bus, JsonObject claimed, long flushMs, CpuBudget cpuBudget) {
     this.vertx = vertx;
+    this.cpuBudget = cpuBudget;
     this.context = context;
     this.bus = bus;
     this.tenant = claimed.getString("tenant");
@@ -74,6 +76,11 @@ final class RunningJob implements JobContext {
   @Override
   public boolean isCancelled() {
     return cancelled;
+  }
+
+  @Override
+  public <T> T cpu(java.util.concurrent.Callable<T> work) throws Exception {
+    return cpuBudget.run(id, () -> cancelled, work);
   }
 
   @Override

@@ -57,6 +57,11 @@ class DocumentAnalysisJobTest {
     }
 
     @Override
+    public <T> T cpu(java.util.concurrent.Callable<T> work) throws Exception {
+      return work.call();
+    }
+
+    @Override
     public boolean isCancelled() {
       return false;
     }
