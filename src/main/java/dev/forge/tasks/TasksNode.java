@@ -33,7 +33,9 @@ import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -59,7 +61,7 @@ public final class TasksNode {
   private final EmbeddedDatabase embedded;
   private final HazelcastClusterManager clusterManager;
   /** Deployment ids by role ("store", "http", "job <type>"), in deployment order. */
-  private final Map<String, String> deployments = new java.util.LinkedHashMap<>();
+  private final Map<String, String> deployments = new LinkedHashMap<>();
 
   private TasksNode(Vertx vertx, HazelcastClusterManager clusterManager, PrometheusMeterRegistry registry,
                     EmbeddedDatabase embedded) {
@@ -193,7 +195,7 @@ public final class TasksNode {
     }
     List<String> rest = new ArrayList<>(deployments.values());
     rest.remove(deployments.get("http"));
-    java.util.Collections.reverse(rest);
+    Collections.reverse(rest);
     order.addAll(rest);
     Future<Void> chain = Future.succeededFuture();
     for (String id : order) {

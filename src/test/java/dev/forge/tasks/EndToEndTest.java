@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.forge.tasks.bus.ApiException;
 import dev.forge.tasks.client.TasksClient;
 import dev.forge.tasks.config.TasksConfig;
-import dev.forge.tasks.job.DocumentAnalysisJob;
 import dev.forge.tasks.job.Job;
 import dev.forge.tasks.job.JobCancelledException;
 import dev.forge.tasks.job.JobContext;
@@ -26,10 +25,15 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -214,7 +218,7 @@ class EndToEndTest {
   void lastEventIdSkipsWhatTheClientAlreadyHas() throws Exception {
     String id = create(new JsonObject().put("type", "nobody_runs_this")).getString("id");
     HttpClient client = node.vertx().createHttpClient();
-    List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<String> events = new CopyOnWriteArrayList<>();
     Promise<Void> ended = Promise.promise();
     HttpClientResponse response = stream(client, id, "1", events::add, ended);
     assertEquals(200, response.statusCode());
@@ -235,11 +239,11 @@ class EndToEndTest {
     String id = create(new JsonObject().put("type", "nobody_runs_this")).getString("id");
     long before = waiters();
     // A raw socket: the test decides exactly when the client goes away.
-    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+    try (Socket socket = new Socket("127.0.0.1", port)) {
       socket.getOutputStream().write(("GET /v1/tasks/" + id + "/events HTTP/1.1\r\nHost: x\r\n\r\n")
-        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-      java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
-        java.nio.charset.StandardCharsets.UTF_8));
+        .getBytes(StandardCharsets.US_ASCII));
+      BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+        StandardCharsets.UTF_8));
       String line;
       while ((line = in.readLine()) != null && !line.startsWith("data: ")) {
         // headers, chunk sizes, "event:" and "id:" lines come first
@@ -323,7 +327,7 @@ class EndToEndTest {
     assertTrue(listed.getJsonArray("data").stream().anyMatch(t -> ((JsonObject) t).getString("id").equals("bus-e2e-1")));
     assertEquals("task.deleted", await(tasks.delete("bus-e2e-1")).getString("object"));
     ApiException gone = (ApiException) tasks.get("bus-e2e-1").toCompletionStage().toCompletableFuture()
-      .handle((ok, err) -> err instanceof java.util.concurrent.CompletionException ? err.getCause() : err).get();
+      .handle((ok, err) -> err instanceof CompletionException ? err.getCause() : err).get();
     assertEquals(404, gone.error().status());
     assertEquals("task_not_found", gone.error().code());
     await(consumer.unregister());

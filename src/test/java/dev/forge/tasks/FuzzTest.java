@@ -12,19 +12,21 @@ import dev.forge.tasks.config.TasksConfig;
 import dev.forge.tasks.support.LiveNode;
 import dev.forge.tasks.support.TestDatabase;
 import dev.forge.tasks.support.TestNodes;
-import io.vertx.core.Future;
+import dev.forge.tasks.task.TaskIds;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
+import java.net.Socket;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -169,7 +171,7 @@ class FuzzTest {
   private static boolean isAcceptable(String field, Object value) {
     return switch (field) {
       case "input", "data" -> value == null || value instanceof JsonObject;
-      case "id" -> value == null || value instanceof String id && dev.forge.tasks.task.TaskIds.isValid(id);
+      case "id" -> value == null || value instanceof String id && TaskIds.isValid(id);
       case "max_attempts" -> value == null || value instanceof Integer n && n >= 1 && n <= 100;
       case "type" -> "held".equals(value);
       default -> false;
@@ -183,7 +185,7 @@ class FuzzTest {
       .sendBuffer(Buffer.buffer("{\"type\":\"held\",\"input\":{\"text\":\"" + "x".repeat(1_100_000) + "\"}}")));
     assertEquals("body_too_large", expectError(big, "1.1 MB body", 413).getString("code"));
     // The server answers and closes; a raw socket reads the answer whatever the client library makes of the close.
-    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+    try (Socket socket = new Socket("127.0.0.1", port)) {
       socket.getOutputStream().write(("GET /v1/tasks HTTP/1.1\r\nHost: x\r\nX-Big: " + "y".repeat(40_000)
         + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       String reply = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -222,7 +224,7 @@ class FuzzTest {
       Throwable failure = bus.request(Addresses.JOB_PROGRESS, new JsonObject().put("id", "fuzz-progress")
           .put("attempt", claimed.getInteger("attempt")).put("progress", progress))
         .toCompletionStage().toCompletableFuture().handle((ok, err) -> err).get(10, TimeUnit.SECONDS);
-      ApiError error = ApiError.fromThrowable(failure instanceof java.util.concurrent.CompletionException c ? c.getCause() : failure);
+      ApiError error = ApiError.fromThrowable(failure instanceof CompletionException c ? c.getCause() : failure);
       assertNotNull(error, "progress " + progress + " was accepted");
       assertEquals(400, error.status());
       assertEquals("progress", error.param());

@@ -3,11 +3,13 @@ package dev.forge.tasks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forge.tasks.client.TasksClient;
 import dev.forge.tasks.support.TestDatabase;
 import dev.forge.tasks.support.TestNodes;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
 import java.io.File;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -66,7 +68,7 @@ class RescueProcessIT {
         if (get(base + "/ready").statusCode() == 200) {
           break;
         }
-      } catch (java.io.IOException notYet) {
+      } catch (IOException notYet) {
         victim.waitFor(200, TimeUnit.MILLISECONDS);
       }
     }
@@ -97,7 +99,7 @@ class RescueProcessIT {
     rescuer = TasksNode.start(TestNodes.config(db, Map.of("TASKS_JOB_TYPES", "sleep",
         "TASKS_LEASE_MS", Long.toString(LEASE_MS))))
       .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-    var bus = new dev.forge.tasks.client.TasksClient(rescuer.vertx());
+    var bus = new TasksClient(rescuer.vertx());
     JsonObject now = bus.get("rescue-me").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     long rescuedAfterMs = -1;
     while (!now.getString("status").equals("completed")) {
@@ -127,7 +129,7 @@ class RescueProcessIT {
     long sigterm = System.nanoTime();
     victim.destroy(); // SIGTERM
     assertTrue(victim.waitFor(30, TimeUnit.SECONDS), "the node did not stop on SIGTERM");
-    var bus = new dev.forge.tasks.client.TasksClient(rescuer.vertx());
+    var bus = new TasksClient(rescuer.vertx());
     JsonObject now = bus.get("hand-me-over").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     long takenAfterMs = -1;
     while (!now.getString("status").equals("completed")) {
@@ -148,7 +150,7 @@ class RescueProcessIT {
   private static String read(Path log) {
     try {
       return Files.readString(log);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return "(no log)";
     }
   }

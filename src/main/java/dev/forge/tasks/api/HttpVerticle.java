@@ -1,7 +1,9 @@
 package dev.forge.tasks.api;
 
 import dev.forge.tasks.bus.Addresses;
+import dev.forge.tasks.bus.ApiError;
 import dev.forge.tasks.task.TraceCache;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -16,7 +18,9 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +37,7 @@ public final class HttpVerticle extends VerticleBase {
                          int maxWaiters, long keepAliveMs, boolean benchRoutes) {
   }
 
-  private static final java.util.concurrent.atomic.AtomicInteger INSTANCES = new java.util.concurrent.atomic.AtomicInteger();
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
 
   private final Settings settings;
   private final PrometheusMeterRegistry metrics;
@@ -60,7 +64,7 @@ public final class HttpVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     Watchers watchers = new Watchers(settings.maxWaiters());
     if (metrics != null) {
-      io.micrometer.core.instrument.Gauge.builder("tasks.waiters", watchers, Watchers::size)
+      Gauge.builder("tasks.waiters", watchers, Watchers::size)
         .description("Long polls and event streams held by this HTTP verticle").tag("instance", Integer.toString(INSTANCES.incrementAndGet()))
         .register(metrics);
     }
@@ -101,7 +105,7 @@ public final class HttpVerticle extends VerticleBase {
     server = vertx.createHttpServer(options)
       .requestHandler(router)
       .invalidRequestHandler(req -> req.response().setStatusCode(400).putHeader("Content-Type", "application/json")
-        .end(dev.forge.tasks.bus.ApiError.invalidParameter(null, "The HTTP request is malformed or its line or headers are too large.")
+        .end(ApiError.invalidParameter(null, "The HTTP request is malformed or its line or headers are too large.")
           .toResponseJson().toBuffer()));
     return watchers.start(vertx).compose(v -> server.listen()).onSuccess(s -> LOG.debug("HTTP listening on {}:{}", settings.host(), s.actualPort()));
   }
@@ -139,7 +143,7 @@ public final class HttpVerticle extends VerticleBase {
 
   private void requireJson(RoutingContext ctx) {
     String type = ctx.request().getHeader("Content-Type");
-    String media = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT);
+    String media = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
     if (!media.equals("application/json")) {
       HttpErrors.send(ctx, HttpErrors.unsupportedMediaType());
       return;

@@ -5,6 +5,7 @@ import dev.forge.tasks.bus.ApiException;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -25,7 +26,7 @@ final class StoreErrors {
    */
   static boolean outcomeUnknown(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof ClosedConnectionException || t instanceof IOException && !(t instanceof java.net.ConnectException)) {
+      if (t instanceof ClosedConnectionException || t instanceof IOException && !(t instanceof ConnectException)) {
         return true;
       }
     }

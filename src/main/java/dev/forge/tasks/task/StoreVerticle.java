@@ -24,6 +24,7 @@ import io.vertx.sqlclient.PoolOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -60,7 +61,7 @@ public final class StoreVerticle extends VerticleBase {
    */
   public static final String APPLICATION_NAME_PREFIX = "tasks-server/";
 
-  private static final java.util.concurrent.atomic.AtomicInteger POOLS = new java.util.concurrent.atomic.AtomicInteger();
+  private static final AtomicInteger POOLS = new AtomicInteger();
 
   private record Reply(Object body, DeliveryOptions options) {
   }

@@ -92,12 +92,12 @@ class HttpCacheTest {
     Trace done = trace("remote-delete", TaskStatus.COMPLETED, 4);
     AtomicBoolean deleted = new AtomicBoolean();
     http.on(Addresses.GET, m -> {
-        if (deleted.get()) {
-          ApiError.taskNotFound("remote-delete").failReply(m);
-        } else {
-          m.reply(done.toJson(), done.headers());
-        }
-      })
+      if (deleted.get()) {
+        ApiError.taskNotFound("remote-delete").failReply(m);
+      } else {
+        m.reply(done.toJson(), done.headers());
+      }
+    })
       .compose(v -> http.on(Addresses.DELETE, m -> {
         deleted.set(true);
         m.reply(new JsonObject().put("id", done.id()).put("object", "task.deleted").put("deleted", true),

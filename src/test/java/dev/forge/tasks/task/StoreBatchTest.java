@@ -20,6 +20,7 @@ import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -315,7 +316,7 @@ class StoreBatchTest {
 
   @Test
   void aBatchOfCreatesIsAnnouncedOnce(Vertx vertx, VertxTestContext ctx) {
-    List<JsonObject> announced = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<JsonObject> announced = Collections.synchronizedList(new ArrayList<>());
     vertx.eventBus().<JsonObject>consumer(Addresses.JOB_AVAILABLE, m -> announced.add(m.body())).completion()
       .compose(v -> createAll(200))
       // The store announces after the turn that persisted the changes; a ping to it is answered after that.
