@@ -16,7 +16,7 @@ import dev.forge.tasks.job.NoopJob;
 import dev.forge.tasks.job.SleepJob;
 import dev.forge.tasks.task.Migrations;
 import dev.forge.tasks.task.StoreVerticle;
-import dev.forge.tasks.task.TaskIds;
+import dev.forge.tasks.bus.TaskIds;
 import dev.forge.tasks.task.TaskMetrics;
 import dev.forge.tasks.task.TraceCache;
 import io.micrometer.prometheusmetrics.PrometheusConfig;

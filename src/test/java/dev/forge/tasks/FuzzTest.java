@@ -12,7 +12,7 @@ import dev.forge.tasks.config.TasksConfig;
 import dev.forge.tasks.support.LiveNode;
 import dev.forge.tasks.support.TestDatabase;
 import dev.forge.tasks.support.TestNodes;
-import dev.forge.tasks.task.TaskIds;
+import dev.forge.tasks.bus.TaskIds;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;

@@ -3,7 +3,8 @@ package dev.forge.tasks.api;
 import dev.forge.tasks.bus.Addresses;
 import dev.forge.tasks.bus.ApiError;
 import dev.forge.tasks.bus.ApiException;
-import dev.forge.tasks.task.TaskIds;
+import dev.forge.tasks.bus.CreateRequest;
+import dev.forge.tasks.bus.TaskIds;
 import dev.forge.tasks.task.TraceCache;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -16,13 +17,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 
 /** The {@code /v1/tasks} handlers: HTTP in, one bus request to the store, HTTP out. */
 final class TaskRoutes {
 
   static final String TENANT = "tenant";
-  private static final Set<String> CREATE_FIELDS = Set.of("type", "id", "input", "data", "max_attempts");
 
   private final Vertx vertx;
   private final DeliveryOptions busOptions;
@@ -113,7 +112,7 @@ final class TaskRoutes {
       return;
     }
     for (String field : body.fieldNames()) {
-      if (!CREATE_FIELDS.contains(field)) {
+      if (!CreateRequest.FIELDS.contains(field)) {
         HttpErrors.send(ctx, ApiError.invalidParameter(field, "Unknown field '" + ApiError.printable(field) + "'."));
         return;
       }

@@ -1,5 +1,6 @@
 package dev.forge.tasks.task;
 
+import dev.forge.tasks.bus.TaskStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;

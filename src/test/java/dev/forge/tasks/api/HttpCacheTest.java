@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.forge.tasks.bus.Addresses;
 import dev.forge.tasks.bus.ApiError;
 import dev.forge.tasks.config.TasksConfig;
-import dev.forge.tasks.task.TaskStatus;
+import dev.forge.tasks.bus.TaskStatus;
 import dev.forge.tasks.task.Trace;
 import dev.forge.tasks.task.TraceCache;
 import io.vertx.core.Vertx;

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.forge.tasks.bus.Addresses;
 import dev.forge.tasks.bus.ApiError;
+import dev.forge.tasks.bus.TaskIds;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.forge.tasks.bus.Addresses;
 import dev.forge.tasks.bus.ApiError;
+import dev.forge.tasks.bus.TaskStatus;
 import dev.forge.tasks.support.TestDatabase;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

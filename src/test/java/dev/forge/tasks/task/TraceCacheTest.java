@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.forge.tasks.bus.Addresses;
+import dev.forge.tasks.bus.TaskStatus;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
