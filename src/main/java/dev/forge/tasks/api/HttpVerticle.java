@@ -8,6 +8,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -92,7 +93,7 @@ public final class HttpVerticle extends VerticleBase {
     router.errorHandler(404, ctx -> HttpErrors.send(ctx, HttpErrors.routeNotFound(ctx)));
     router.errorHandler(405, ctx -> {
       String allow = allowed(ctx.request().path());
-      ctx.response().putHeader("Allow", allow);
+      ctx.response().putHeader(HttpHeaders.ALLOW, allow);
       HttpErrors.send(ctx, HttpErrors.methodNotAllowed(ctx, allow));
     });
     router.errorHandler(413, ctx -> HttpErrors.send(ctx, HttpErrors.bodyTooLarge(settings.bodyLimitBytes())));
@@ -104,7 +105,7 @@ public final class HttpVerticle extends VerticleBase {
       .setCompressionSupported(false);
     server = vertx.createHttpServer(options)
       .requestHandler(router)
-      .invalidRequestHandler(req -> req.response().setStatusCode(400).putHeader("Content-Type", "application/json")
+      .invalidRequestHandler(req -> req.response().setStatusCode(400).putHeader(HttpHeaders.CONTENT_TYPE, ApiHeaders.JSON)
         .end(ApiError.invalidParameter(null, "The HTTP request is malformed or its line or headers are too large.")
           .toResponseJson().toBuffer()));
     return watchers.start(vertx).compose(v -> server.listen()).onSuccess(s -> LOG.debug("HTTP listening on {}:{}", settings.host(), s.actualPort()));
@@ -121,7 +122,7 @@ public final class HttpVerticle extends VerticleBase {
       ctx.next();
       return;
     }
-    String header = ctx.request().getHeader("Authorization");
+    String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
     String tenant = null;
     if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
       byte[] given = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
@@ -133,7 +134,7 @@ public final class HttpVerticle extends VerticleBase {
       }
     }
     if (tenant == null) {
-      ctx.response().putHeader("WWW-Authenticate", "Bearer");
+      ctx.response().putHeader(ApiHeaders.WWW_AUTHENTICATE, "Bearer");
       HttpErrors.send(ctx, HttpErrors.invalidApiKey());
       return;
     }
@@ -142,9 +143,9 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   private void requireJson(RoutingContext ctx) {
-    String type = ctx.request().getHeader("Content-Type");
+    String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
     String media = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
-    if (!media.equals("application/json")) {
+    if (!media.equals(ApiHeaders.JSON)) {
       HttpErrors.send(ctx, HttpErrors.unsupportedMediaType());
       return;
     }
@@ -174,6 +175,6 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   private static void json(RoutingContext ctx, JsonObject body) {
-    ctx.response().putHeader("Content-Type", "application/json").end(body.toBuffer());
+    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, ApiHeaders.JSON).end(body.toBuffer());
   }
 }

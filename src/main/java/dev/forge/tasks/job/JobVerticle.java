@@ -2,6 +2,7 @@ package dev.forge.tasks.job;
 
 import dev.forge.tasks.bus.Addresses;
 import dev.forge.tasks.bus.ApiError;
+import dev.forge.tasks.bus.TaskStatus;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -93,8 +94,8 @@ public final class JobVerticle extends VerticleBase {
     RunningJob r = running.get(new TaskKey(m.headers().get(Addresses.HEADER_TENANT),
       m.headers().get(Addresses.HEADER_TASK_ID)));
     // Only a terminal state is final for every attempt; a lost lease shows in the reply to the next report.
-    String status = m.headers().get(Addresses.HEADER_STATUS);
-    if (r != null && ("cancelled".equals(status) || "completed".equals(status) || "failed".equals(status))) {
+    TaskStatus status = TaskStatus.fromWire(m.headers().get(Addresses.HEADER_STATUS));
+    if (r != null && status != null && status.terminal()) {
       r.cancel();
     }
   }

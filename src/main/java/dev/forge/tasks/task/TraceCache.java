@@ -1,6 +1,7 @@
 package dev.forge.tasks.task;
 
 import dev.forge.tasks.bus.Addresses;
+import dev.forge.tasks.bus.TaskStatus;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -43,7 +44,7 @@ public final class TraceCache {
    * A cached task: the Trace as JSON bytes (about 0.3 KB; no object tree is kept, so a million
    * entries fit in about half a gigabyte), what ordering and HTTP need, and when it was written.
    */
-  public record Entry(long seq, long version, String etag, String status, byte[] json, boolean deleted,
+  public record Entry(long seq, long version, String etag, TaskStatus status, byte[] json, boolean deleted,
                       long writtenAt) {
 
     /** The Trace's JSON, ready to send. */
@@ -100,7 +101,7 @@ public final class TraceCache {
 
   /** Caches {@code t}, whose Trace JSON the caller already built. */
   void put(Trace t, JsonObject json) {
-    offer(new Key(t.tenant(), t.id()), entry(t.seq(), t.version(), t.etag(), t.status().wire(), json));
+    offer(new Key(t.tenant(), t.id()), entry(t.seq(), t.version(), t.etag(), t.status(), json));
   }
 
   void deleted(Trace t) {
@@ -119,7 +120,7 @@ public final class TraceCache {
     queued.set(0);
   }
 
-  private Entry entry(long seq, long version, String etag, String status, JsonObject json) {
+  private Entry entry(long seq, long version, String etag, TaskStatus status, JsonObject json) {
     return new Entry(seq, version, etag, status, json.toBuffer().getBytes(), false, clock.getAsLong());
   }
 
@@ -193,7 +194,7 @@ public final class TraceCache {
     if (held != null && !expired(held) && !Entry.newer(seq, version, held)) {
       return; // Already held: this node's own store wrote it before publishing. Skip the encoding.
     }
-    offer(key, entry(seq, version, etag, h.get(Addresses.HEADER_STATUS), trace));
+    offer(key, entry(seq, version, etag, TaskStatus.fromWire(h.get(Addresses.HEADER_STATUS)), trace));
   }
 
   public Future<Void> close() {

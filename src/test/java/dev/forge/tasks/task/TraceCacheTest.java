@@ -36,7 +36,7 @@ class TraceCacheTest {
     cache.put(trace("a", 1, 1, TaskStatus.PENDING));
     assertEquals(2, held(cache, "a").version());
     cache.put(trace("a", 1, 3, TaskStatus.COMPLETED));
-    assertEquals("completed", held(cache, "a").status());
+    assertEquals(TaskStatus.COMPLETED, held(cache, "a").status());
   }
 
   @Test
@@ -48,7 +48,7 @@ class TraceCacheTest {
     cache.put(trace("a", 1, 3, TaskStatus.COMPLETED)); // a read that raced with the deletion
     assertNull(held(cache, "a"), "the deleted task does not come back");
     cache.put(trace("a", 2, 1, TaskStatus.PENDING)); // created again: a new row
-    assertEquals("pending", held(cache, "a").status());
+    assertEquals(TaskStatus.PENDING, held(cache, "a").status());
   }
 
   @Test
