@@ -45,11 +45,6 @@ public final class HttpVerticle extends VerticleBase {
   private final TraceCache cache;
   private HttpServer server;
 
-  /** An API without {@code /metrics} or a cache: every read goes to the store. */
-  public HttpVerticle(Settings settings) {
-    this(settings, null, null);
-  }
-
   /**
    * An API that serves {@code registry} at {@code GET /metrics} in Prometheus' text format (when
    * not null) and answers reads from {@code cache} when it holds the task (when not null).

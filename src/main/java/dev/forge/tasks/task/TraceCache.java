@@ -6,7 +6,6 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -72,7 +71,6 @@ public final class TraceCache {
   /** Keys in the order they entered; may also hold keys forgotten since (evicting those is a no-op). */
   private final ConcurrentLinkedQueue<Key> arrivals = new ConcurrentLinkedQueue<>();
   private final AtomicLong queued = new AtomicLong();
-  private MessageConsumer<JsonObject> consumer;
 
   /**
    * A cache of at most {@code maxEntries} tasks, each kept at most {@code ttlMs} after its last
@@ -169,8 +167,7 @@ public final class TraceCache {
    * Only a clustered node needs it: alone, its own store writes every change here itself.
    */
   public Future<Void> listen(Vertx vertx) {
-    consumer = vertx.eventBus().consumer(Addresses.UPDATED, m -> offer(m.headers(), m.body()));
-    return consumer.completion();
+    return vertx.eventBus().<JsonObject>consumer(Addresses.UPDATED, m -> offer(m.headers(), m.body())).completion();
   }
 
   /**
@@ -195,10 +192,6 @@ public final class TraceCache {
       return; // Already held: this node's own store wrote it before publishing. Skip the encoding.
     }
     offer(key, entry(seq, version, etag, TaskStatus.fromWire(h.get(Addresses.HEADER_STATUS)), trace));
-  }
-
-  public Future<Void> close() {
-    return consumer == null ? Future.succeededFuture() : consumer.unregister();
   }
 
   /** Keys in the arrival queue (forgotten ones included); for tests. */
