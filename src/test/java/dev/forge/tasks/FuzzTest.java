@@ -26,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -232,10 +231,8 @@ class FuzzTest {
       .getJsonArray("jobs").getJsonObject(0);
     Object[] bad = {Double.NaN, -0.1, 1.5, Double.POSITIVE_INFINITY, "half", new JsonObject()};
     for (Object progress : bad) {
-      Throwable failure = bus.request(Addresses.JOB_PROGRESS, new JsonObject().put("id", "fuzz-progress")
-          .put("attempt", claimed.getInteger("attempt")).put("progress", progress))
-        .toCompletionStage().toCompletableFuture().handle((ok, err) -> err).get(10, TimeUnit.SECONDS);
-      ApiError error = ApiError.fromThrowable(failure instanceof CompletionException c ? c.getCause() : failure);
+      ApiError error = ApiError.fromThrowable(LiveNode.failure(bus.request(Addresses.JOB_PROGRESS,
+        new JsonObject().put("id", "fuzz-progress").put("attempt", claimed.getInteger("attempt")).put("progress", progress))));
       assertNotNull(error, "progress " + progress + " was accepted");
       assertEquals(400, error.status());
       assertEquals("progress", error.param());
