@@ -183,16 +183,7 @@ public final class ConfigLoader {
   }
 
   private int integer(String key, int min, int max) {
-    String v = string(key);
-    try {
-      int n = Integer.parseInt(v.trim());
-      if (n < min || n > max) {
-        throw bad(key, "must be from " + min + " to " + max);
-      }
-      return n;
-    } catch (NumberFormatException e) {
-      throw bad(key, "must be a whole number");
-    }
+    return (int) longInteger(key, min, max);
   }
 
   private long longInteger(String key, long min, long max) {

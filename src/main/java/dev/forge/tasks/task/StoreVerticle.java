@@ -75,11 +75,6 @@ public final class StoreVerticle extends VerticleBase {
   private Changes changes;
   private UnsureWrites unsure;
 
-  /** A store that counts nothing and keeps no cache. */
-  public StoreVerticle(Settings settings) {
-    this(settings, TaskMetrics.none(), null);
-  }
-
   /** A store that counts into {@code metrics} and keeps {@code cache} (may be null) up to date. */
   public StoreVerticle(Settings settings, TaskMetrics metrics, TraceCache cache) {
     this.settings = settings;

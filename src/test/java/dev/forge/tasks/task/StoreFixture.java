@@ -78,7 +78,7 @@ final class StoreFixture {
    * the instances, each with its own connection pool.
    */
   Future<Void> addInstance(StoreVerticle.Settings settings) {
-    return vertx.deployVerticle(new StoreVerticle(settings)).mapEmpty();
+    return vertx.deployVerticle(new StoreVerticle(settings, TaskMetrics.none(), null)).mapEmpty();
   }
 
   private Future<Void> deploy(StoreVerticle.Settings settings, TaskMetrics metrics) {
