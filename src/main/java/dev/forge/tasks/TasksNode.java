@@ -14,6 +14,7 @@ import dev.forge.tasks.job.Job;
 import dev.forge.tasks.job.JobVerticle;
 import dev.forge.tasks.job.NoopJob;
 import dev.forge.tasks.job.SleepJob;
+import dev.forge.tasks.job.SpinJob;
 import dev.forge.tasks.task.Migrations;
 import dev.forge.tasks.task.StoreVerticle;
 import dev.forge.tasks.task.TaskIds;
@@ -52,7 +53,8 @@ public final class TasksNode {
   public static final Map<String, Job> BUILT_IN_JOBS = Map.of(
     DocumentAnalysisJob.TYPE, new DocumentAnalysisJob(),
     NoopJob.TYPE, new NoopJob(),
-    SleepJob.TYPE, new SleepJob());
+    SleepJob.TYPE, new SleepJob(),
+    SpinJob.TYPE, new SpinJob());
 
   private final Vertx vertx;
   private final PrometheusMeterRegistry registry;
@@ -134,8 +136,10 @@ public final class TasksNode {
     HttpVerticle.Settings http = new HttpVerticle.Settings(config.httpHost(), config.httpPort(),
       config.bodyLimitBytes(), config.busTimeoutMs(), config.apiKeys(),
       Math.max(1, config.maxWaiters() / config.httpInstances()), config.sseKeepAliveMs(), config.benchRoutes());
+    CpuBudget cpu = new CpuBudget(config.jobCpuBudget());
+    cpu.bindTo(registry);
     JobVerticle.Settings job = new JobVerticle.Settings(config.jobConcurrency(), config.jobPollMs(),
-      config.progressFlushMs(), config.jobTimeoutMs(), config.busTimeoutMs(), new CpuBudget(config.jobCpuBudget()));
+      config.progressFlushMs(), config.jobTimeoutMs(), config.busTimeoutMs(), cpu);
 
     TaskMetrics taskMetrics = new TaskMetrics(registry);
     TraceCache cache = config.cacheTtlMs() != 0 ? new TraceCache(config.cacheMaxEntries(), config.cacheTtlMs()) : null;
