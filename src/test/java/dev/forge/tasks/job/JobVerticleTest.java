@@ -353,9 +353,7 @@ class JobVerticleTest {
   }
 
   private static DeliveryOptions updated(String tenant, String status) {
-    return new DeliveryOptions().addHeader(Addresses.HEADER_TASK_ID, "t1").addHeader(Addresses.HEADER_TENANT, tenant)
-      .addHeader(Addresses.HEADER_STATUS, status).addHeader(Addresses.HEADER_VERSION, "7")
-      .addHeader(Addresses.HEADER_ETAG, "\"h-7\"");
+    return FakeJobStore.updated(tenant, "t1", status);
   }
 
   @Test
