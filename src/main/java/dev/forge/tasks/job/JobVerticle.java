@@ -10,9 +10,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -159,9 +157,9 @@ public final class JobVerticle extends VerticleBase {
       if (stopping) {
         return; // Leased to this worker: stop() hands them back.
       }
-      List<Object> jobs = new ArrayList<>(done.result().body().getJsonArray("jobs").getList());
-      for (Object o : jobs) {
-        start(o instanceof JsonObject j ? j : new JsonObject((Map<String, Object>) o));
+      JsonArray jobs = done.result().body().getJsonArray("jobs");
+      for (int i = 0; i < jobs.size(); i++) {
+        start(jobs.getJsonObject(i));
       }
       if (jobs.size() == ask || claimAgain) {
         claim();
