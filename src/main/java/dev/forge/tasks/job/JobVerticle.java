@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * <p>Jobs run on a worker pool of their type's own, {@code jobs-<type>}, with one thread per unit
  * of concurrency (not on Vert.x's shared pool, which would cap every type together at its 20
  * threads), and a maximum execution time equal to the job timeout, so that a long job is not
- * reported as a blocked thread. Undeploying closes the pool, which interrupts jobs still running.
+ * reported as a blocked thread. Undeploying waits a few seconds for the cancelled jobs to return,
+ * then closes the pool, which interrupts those still running. The pool is shared by name within a
+ * Vert.x instance: deploy one verticle per job type there.
  */
 public final class JobVerticle extends VerticleBase {
 
