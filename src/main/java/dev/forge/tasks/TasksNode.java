@@ -136,12 +136,11 @@ public final class TasksNode {
     HttpVerticle.Settings http = new HttpVerticle.Settings(config.httpHost(), config.httpPort(),
       config.bodyLimitBytes(), config.busTimeoutMs(), config.apiKeys(),
       Math.max(1, config.maxWaiters() / config.httpInstances()), config.sseKeepAliveMs(), config.benchRoutes());
-    CpuBudget cpu = new CpuBudget(config.jobCpuBudget());
-    cpu.bindTo(registry);
     JobVerticle.Settings job = new JobVerticle.Settings(config.jobConcurrency(), config.jobPollMs(),
-      config.progressFlushMs(), config.jobTimeoutMs(), config.busTimeoutMs(), cpu);
+      config.progressFlushMs(), config.jobTimeoutMs(), config.busTimeoutMs(), new CpuBudget(config.jobCpuBudget()));
 
     TaskMetrics taskMetrics = new TaskMetrics(registry);
+    job.cpu().bindTo(registry);
     TraceCache cache = config.cacheTtlMs() != 0 ? new TraceCache(config.cacheMaxEntries(), config.cacheTtlMs()) : null;
     if (cache != null && clusterManager != null) {
       // Updates sent while a node joined or left (or was cut off) may never arrive: start afresh.
