@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.forge.tasks.bus.Addresses;
-import dev.forge.tasks.client.TasksClient;
 import dev.forge.tasks.support.LiveNode;
 import dev.forge.tasks.support.TestDatabase;
 import dev.forge.tasks.support.TestNodes;
@@ -31,6 +30,8 @@ import org.junit.jupiter.api.Timeout;
 /** The job runtime in a whole node: jobs get as many threads as their concurrency; CPU-bound jobs leave the API its cores. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class JobRuntimeNodeTest {
+
+  private static final Pattern GAUGE = Pattern.compile("(?m)^tasks_job_cpu_(permits|in_use|waiting) (\\S+)$");
 
   @Test
   void fiftySleepJobsOfOneTypeRunAllAtOnce() throws Exception {
@@ -60,7 +61,6 @@ class JobRuntimeNodeTest {
     LiveNode live = LiveNode.start(TestNodes.config(TestDatabase.freshDatabase(), Map.of(
       "TASKS_JOB_TYPES", SleepJob.TYPE, "TASKS_JOB_CONCURRENCY", Integer.toString(n))), type -> counted);
     try {
-      TasksClient tasks = new TasksClient(live.node.vertx());
       // The store's view: tasks in progress whose job reported progress after its first 100 ms of sleep.
       Map<String, Double> sleeping = new HashMap<>();
       Promise<Integer> allAtOnce = Promise.promise();
@@ -76,20 +76,20 @@ class JobRuntimeNodeTest {
         }
       });
       await(updates.completion());
-      List<Future<JsonObject>> created = new ArrayList<>();
+      List<Future<HttpResponse<Buffer>>> created = new ArrayList<>();
       for (int i = 0; i < n; i++) {
-        created.add(tasks.create(new JsonObject().put("type", SleepJob.TYPE).put("id", "nap-" + i)
-          .put("input", new JsonObject().put("ms", 120_000))));
+        created.add(create(live, SleepJob.TYPE, "nap-" + i, 120_000));
       }
       await(Future.all(created));
+      created.forEach(r -> assertEquals(202, r.result().statusCode(), r.result().bodyAsString()));
       assertEquals(n, await(allAtOnce.future()), "every task reports progress at the same time");
       assertEquals(n, most.get(), "as many jobs ran at once as the concurrency");
       assertEquals(n, threads.size(), "each on a thread of its own: " + threads);
       threads.forEach(t -> assertTrue(t.startsWith("jobs-sleep-"), "on the type's own pool: " + t));
       await(updates.unregister());
-      List<Future<JsonObject>> cancelled = new ArrayList<>();
+      List<Future<HttpResponse<Buffer>>> cancelled = new ArrayList<>();
       for (int i = 0; i < n; i++) {
-        cancelled.add(tasks.cancel("nap-" + i));
+        cancelled.add(cancel(live, "nap-" + i));
       }
       await(Future.all(cancelled));
     } finally {
@@ -104,10 +104,8 @@ class JobRuntimeNodeTest {
       "TASKS_JOB_TYPES", SpinJob.TYPE, "TASKS_JOB_CONCURRENCY", Integer.toString(jobs),
       "TASKS_JOB_CPU_BUDGET", "1")));
     try {
-      TasksClient tasks = new TasksClient(live.node.vertx());
       for (int i = 0; i < jobs; i++) {
-        await(tasks.create(new JsonObject().put("type", SpinJob.TYPE).put("id", "spin-" + i)
-          .put("input", new JsonObject().put("ms", 600_000))));
+        assertEquals(202, await(create(live, SpinJob.TYPE, "spin-" + i, 600_000)).statusCode());
       }
       // Saturated: the one permit in use and the other jobs waiting for it.
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -128,14 +126,22 @@ class JobRuntimeNodeTest {
       assertEquals(1.0, after.get("in_use"), "still saturated after the reads: " + after);
       assertTrue(after.get("waiting") >= 1, "still saturated after the reads: " + after);
       for (int i = 0; i < jobs; i++) {
-        await(tasks.cancel("spin-" + i));
+        await(cancel(live, "spin-" + i));
       }
     } finally {
       LiveNode.stop(live);
     }
   }
 
-  private static final Pattern GAUGE = Pattern.compile("(?m)^tasks_job_cpu_(permits|in_use|waiting) (\\S+)$");
+  /** {@code POST /v1/tasks}: a task of {@code type} with input {@code {"ms": ms}}. */
+  private static Future<HttpResponse<Buffer>> create(LiveNode live, String type, String id, long ms) {
+    return live.http.post("/v1/tasks").sendJsonObject(new JsonObject().put("type", type).put("id", id)
+      .put("input", new JsonObject().put("ms", ms)));
+  }
+
+  private static Future<HttpResponse<Buffer>> cancel(LiveNode live, String id) {
+    return live.http.post("/v1/tasks/" + id + "/cancel").send();
+  }
 
   private static Map<String, Double> cpuGauges(LiveNode live) throws Exception {
     String text = await(live.http.get("/metrics").send()).bodyAsString();
