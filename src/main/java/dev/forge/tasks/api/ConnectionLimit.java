@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * lock: one compare-and-set per accepted connection, one decrement per closed one.
  *
  * <p>In {@code /metrics}: {@code tasks_http_connections_open}, {@code tasks_http_connections_max},
- * {@code tasks_http_connections_refused_total} and {@code tasks_http_connections_timed_out_total}
+ * {@code tasks_http_connections_accepted_total}, {@code tasks_http_connections_refused_total} and {@code tasks_http_connections_timed_out_total}
  * by {@code phase} ({@code request_head}, {@code request_body}, {@code keep_alive_idle}).
  */
 public final class ConnectionLimit {
@@ -41,6 +41,7 @@ public final class ConnectionLimit {
 
   private final int max;
   private final AtomicInteger open = new AtomicInteger();
+  private final LongAdder accepted = new LongAdder();
   private final LongAdder refused = new LongAdder();
   private final LongAdder[] timedOut = new LongAdder[Phase.values().length];
 
@@ -58,6 +59,8 @@ public final class ConnectionLimit {
         .description("HTTP connections this node holds open").register(registry);
       Gauge.builder("tasks.http.connections.max", () -> this.max)
         .description("HTTP connections this node holds at most (TASKS_HTTP_MAX_CONNECTIONS)").register(registry);
+      FunctionCounter.builder("tasks.http.connections.accepted", accepted, LongAdder::sum)
+        .description("HTTP connections this node accepted and counted in").register(registry);
       FunctionCounter.builder("tasks.http.connections.refused", refused, LongAdder::sum)
         .description("HTTP connections closed at once because the node held its maximum").register(registry);
       for (Phase p : Phase.values()) {
@@ -78,6 +81,7 @@ public final class ConnectionLimit {
         return false;
       }
     } while (!open.compareAndSet(n, n + 1));
+    accepted.increment();
     return true;
   }
 
@@ -97,6 +101,11 @@ public final class ConnectionLimit {
   /** Connections open now. */
   public int open() {
     return open.get();
+  }
+
+  /** Connections accepted (and counted in) since start. */
+  public long accepted() {
+    return accepted.sum();
   }
 
   /** Connections refused since start. */

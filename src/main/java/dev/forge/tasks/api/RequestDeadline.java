@@ -62,7 +62,11 @@ final class RequestDeadline {
     vertx.setPeriodic(sweepMs, t -> sweep());
   }
 
-  /** The server's connection handler: counts the connection in, or closes it when the node is full. */
+  /**
+   * The server's connection handler: counts the connection in, or closes it when the node is full.
+   * It sets the connection's close handler; nothing else should (a sweep repairs the count if
+   * something does, once the connection's current request sees it closed).
+   */
   void connected(HttpConnection connection) {
     if (!limit.tryOpen()) {
       LOG.debug("Refused a connection from {}: the node holds its maximum of {}", connection.remoteAddress(), limit.max());
@@ -70,11 +74,14 @@ final class RequestDeadline {
       return;
     }
     connections.put(connection, new Tracked(System.nanoTime()));
-    connection.closeHandler(v -> {
-      if (connections.remove(connection) != null) {
-        limit.closed();
-      }
-    });
+    connection.closeHandler(v -> forget(connection));
+  }
+
+  /** Counts a connection out, once, whichever of its close handler and the sweep sees it go first. */
+  private void forget(HttpConnection connection) {
+    if (connections.remove(connection) != null) {
+      limit.closed();
+    }
   }
 
   /** Wraps the server's request handler so that each connection's current request is known. */
@@ -96,21 +103,37 @@ final class RequestDeadline {
   private void sweep() {
     long now = System.nanoTime();
     List<HttpConnection> expired = null;
+    List<HttpConnection> gone = null;
     for (Map.Entry<HttpConnection, Tracked> e : connections.entrySet()) {
-      Phase phase = e.getValue().expired(now, requestTimeout, idleTimeout);
+      Tracked tracked = e.getValue();
+      if (tracked.request != null && tracked.request.response().closed()) {
+        // Closed, though the close handler did not say so (code elsewhere may have replaced it).
+        gone = add(gone, e.getKey());
+        continue;
+      }
+      Phase phase = tracked.expired(now, requestTimeout, idleTimeout);
       if (phase != null) {
-        if (expired == null) {
-          expired = new ArrayList<>();
-        }
-        expired.add(e.getKey());
+        expired = add(expired, e.getKey());
         limit.timedOut(phase);
         LOG.debug("Closing the connection from {}: timed out in {}", e.getKey().remoteAddress(), phase.tag());
       }
     }
-    if (expired != null) {
-      // Closed after the loop: a close handler may run at once and would change the map under it.
-      expired.forEach(HttpConnection::close);
+    // After the loop: a close handler may run at once and would change the map under it.
+    if (gone != null) {
+      gone.forEach(this::forget);
     }
+    if (expired != null) {
+      for (HttpConnection connection : expired) {
+        forget(connection);
+        connection.close();
+      }
+    }
+  }
+
+  private static List<HttpConnection> add(List<HttpConnection> list, HttpConnection connection) {
+    List<HttpConnection> to = list != null ? list : new ArrayList<>();
+    to.add(connection);
+    return to;
   }
 
   /** What one connection is doing, as of the last sweep. */
