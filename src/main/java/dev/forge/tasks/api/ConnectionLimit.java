@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
  * lock: one compare-and-set per accepted connection, one decrement per closed one.
  *
  * <p>In {@code /metrics}: {@code tasks_http_connections_open}, {@code tasks_http_connections_max},
- * {@code tasks_http_connections_accepted_total}, {@code tasks_http_connections_refused_total} and {@code tasks_http_connections_timed_out_total}
- * by {@code phase} ({@code request_head}, {@code request_body}, {@code keep_alive_idle}).
+ * {@code tasks_http_connections_accepted_total}, {@code tasks_http_connections_refused_total} and
+ * {@code tasks_http_connections_timed_out_total} by {@code phase} ({@code request_head},
+ * {@code request_body}, {@code keep_alive_idle}).
  */
 public final class ConnectionLimit {
 

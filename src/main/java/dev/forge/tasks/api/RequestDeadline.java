@@ -95,11 +95,6 @@ final class RequestDeadline {
     };
   }
 
-  /** Connections of this instance (open and counted). */
-  int size() {
-    return connections.size();
-  }
-
   private void sweep() {
     long now = System.nanoTime();
     List<HttpConnection> expired = null;
@@ -140,9 +135,9 @@ final class RequestDeadline {
   private static final class Tracked {
 
     private final long opened;
-    /** The request the server handles now or answered last; null before the first. */
+    /** The request the server handles now; null before the first and once its reply is complete. */
     HttpServerRequest request;
-    /** The request the last sweep saw, and since when it (or its body) has not progressed. */
+    /** The request the last sweep saw, and since when it (or its body) has not progressed, or since when idle. */
     private HttpServerRequest seen;
     private long since;
     private long bodyBytes;
@@ -156,6 +151,9 @@ final class RequestDeadline {
     Phase expired(long now, long requestTimeout, long idleTimeout) {
       HttpServerRequest r = request;
       if (r == null) {
+        if (idle) {
+          return now - since > idleTimeout ? Phase.KEEP_ALIVE_IDLE : null;
+        }
         return now - opened > requestTimeout ? Phase.REQUEST_HEAD : null;
       }
       if (r != seen) {
@@ -176,12 +174,12 @@ final class RequestDeadline {
       if (!r.response().ended()) {
         return null;
       }
-      if (!idle) {
-        idle = true;
-        since = now;
-        return null;
-      }
-      return now - since > idleTimeout ? Phase.KEEP_ALIVE_IDLE : null;
+      // The reply is complete: idle from now on, and the request need not be kept.
+      request = null;
+      seen = null;
+      idle = true;
+      since = now;
+      return null;
     }
   }
 }
