@@ -68,6 +68,11 @@ EXPOSE 10000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${HTTP_PORT:-10000} && printf 'GET /health HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
 
-# Exec form: java is PID 1 and gets SIGTERM from `docker stop`, so its shutdown hook hands back
-# running tasks and stops the embedded Postgres cleanly (give it time: docker stop -t 30).
-ENTRYPOINT ["java", "-jar", "/app/tasks-server.jar"]
+# File limit: every HTTP connection holds a descriptor and TASKS_HTTP_MAX_CONNECTIONS is 20,000 by
+# default, so run with a hard limit above it: `docker run --ulimit nofile=65536:65536 ...` (an image
+# cannot raise the hard limit itself). The entrypoint raises the soft limit to TASKS_NOFILE, or to
+# the hard limit when unset, and says so on stderr when it cannot; the node also warns at start-up
+# when the limit is below TASKS_HTTP_MAX_CONNECTIONS.
+# bash then execs java: java is PID 1 and gets SIGTERM from `docker stop`, so its shutdown hook hands
+# back running tasks and stops the embedded Postgres cleanly (give it time: docker stop -t 30).
+ENTRYPOINT ["bash", "-c", "ulimit -n \"${TASKS_NOFILE:-$(ulimit -Hn)}\" 2>/dev/null || echo \"tasks-server: cannot set the file limit to ${TASKS_NOFILE:-the hard limit}; it stays $(ulimit -n)\" >&2; exec java -jar /app/tasks-server.jar \"$@\"", "tasks-server"]

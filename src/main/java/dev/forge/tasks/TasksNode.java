@@ -5,7 +5,9 @@ import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
+import dev.forge.tasks.api.HttpLimits;
 import dev.forge.tasks.api.HttpVerticle;
+import dev.forge.tasks.config.RateLimits;
 import dev.forge.tasks.config.TasksConfig;
 import dev.forge.tasks.db.EmbeddedDatabase;
 import dev.forge.tasks.job.CpuBudget;
@@ -125,6 +127,9 @@ public final class TasksNode {
     HttpVerticle.Settings http = new HttpVerticle.Settings(config.httpHost(), config.httpPort(),
       config.bodyLimitBytes(), config.busTimeoutMs(), config.apiKeys(),
       config.httpMaxWaiters(), config.sseKeepAliveMs(), config.benchRoutes());
+    // One per node, shared by every HTTP instance: one connection count, one bucket per tenant.
+    HttpLimits limits = HttpLimits.create(config.httpRequestTimeoutMs(), config.httpIdleTimeoutMs(),
+      config.httpMaxConnections(), RateLimits.parse(config.rateLimit()), registry);
     JobVerticle.Settings job = new JobVerticle.Settings(config.jobConcurrency(), config.jobPollMs(),
       config.progressFlushMs(), config.jobTimeoutMs(), config.busTimeoutMs(), new CpuBudget(config.jobCpuBudget()));
 
@@ -152,7 +157,7 @@ public final class TasksNode {
       .compose(n -> deploy("store", vertx.deployVerticle(() -> new StoreVerticle(store, taskMetrics, cache),
         new DeploymentOptions().setInstances(config.storeInstances())
           .setThreadingModel(config.storeThreading().equals("worker") ? ThreadingModel.WORKER : ThreadingModel.EVENT_LOOP))))
-      .compose(v -> deploy("http", vertx.deployVerticle(() -> new HttpVerticle(http, registry, cache),
+      .compose(v -> deploy("http", vertx.deployVerticle(() -> new HttpVerticle(http, registry, cache, limits),
         new DeploymentOptions().setInstances(config.httpInstances()))));
     for (String type : config.jobTypes()) {
       Job j = jobs.apply(type);

@@ -37,6 +37,8 @@ final class HttpErrors {
     response.setStatusCode(error.status()).putHeader(HttpHeaders.CONTENT_TYPE, ApiHeaders.JSON);
     if (error.status() == 503) {
       response.putHeader(HttpHeaders.RETRY_AFTER, "2");
+    } else if (error.status() == 429 && !response.headers().contains(HttpHeaders.RETRY_AFTER)) {
+      response.putHeader(HttpHeaders.RETRY_AFTER, "1");
     }
     response.end(error.toResponseJson().toBuffer());
   }
@@ -62,6 +64,12 @@ final class HttpErrors {
   static ApiError tooManyWaiters() {
     return new ApiError(503, "too_many_waiters",
       "This node holds as many waiting requests and event streams as it is configured for; retry shortly.", null);
+  }
+
+  /** 429: the tenant's {@link RateLimiter} bucket is empty; a token is back after {@code retryMs}. */
+  static ApiError rateLimited(int perSecond, long retryMs) {
+    return new ApiError(429, "rate_limit_exceeded", "Rate limit reached: this tenant may send " + perSecond
+      + " requests per second to this server; retry after " + retryMs + " ms.", null);
   }
 
   static ApiError invalidApiKey() {

@@ -43,6 +43,7 @@ public final class HttpVerticle extends VerticleBase {
   private final Settings settings;
   private final PrometheusMeterRegistry metrics;
   private final TraceCache cache;
+  private final HttpLimits limits;
   private HttpServer server;
 
   /**
@@ -50,9 +51,15 @@ public final class HttpVerticle extends VerticleBase {
    * not null) and answers reads from {@code cache} when it holds the task (when not null).
    */
   public HttpVerticle(Settings settings, PrometheusMeterRegistry registry, TraceCache cache) {
+    this(settings, registry, cache, HttpLimits.defaults());
+  }
+
+  /** As above, under {@code limits}: the one object that every instance of a node shares. */
+  public HttpVerticle(Settings settings, PrometheusMeterRegistry registry, TraceCache cache, HttpLimits limits) {
     this.settings = settings;
     this.metrics = registry;
     this.cache = cache;
+    this.limits = limits;
   }
 
   @Override
@@ -76,6 +83,9 @@ public final class HttpVerticle extends VerticleBase {
     }
 
     router.route("/v1/*").handler(this::authenticate);
+    if (limits.rateLimiter() != null) {
+      router.route("/v1/*").handler(limits.rateLimiter());
+    }
     BodyHandler body = BodyHandler.create(false).setBodyLimit(settings.bodyLimitBytes());
     router.post("/v1/tasks").handler(this::requireJson);
     router.post("/v1/tasks").handler(body).handler(tasks::create);
@@ -97,9 +107,14 @@ public final class HttpVerticle extends VerticleBase {
     HttpServerOptions options = new HttpServerOptions()
       .setHost(settings.host()).setPort(settings.port())
       .setMaxInitialLineLength(16 * 1024).setMaxHeaderSize(16 * 1024)
-      .setCompressionSupported(false);
+      .setCompressionSupported(false)
+      // Off so that every connection reaches the connection handler when accepted (RequestDeadline).
+      .setHttp2ClearTextEnabled(false);
+    RequestDeadline deadline = new RequestDeadline(vertx, limits);
+    deadline.start();
     server = vertx.createHttpServer(options)
-      .requestHandler(router)
+      .connectionHandler(deadline::connected)
+      .requestHandler(deadline.around(router))
       .invalidRequestHandler(req -> req.response().setStatusCode(400).putHeader(HttpHeaders.CONTENT_TYPE, ApiHeaders.JSON)
         .end(ApiError.invalidParameter(null, "The HTTP request is malformed or its line or headers are too large.")
           .toResponseJson().toBuffer()));

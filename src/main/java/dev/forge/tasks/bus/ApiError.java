@@ -57,6 +57,7 @@ public record ApiError(int status, String code, String message, String param) {
       case 401 -> "authentication_error";
       case 404 -> "not_found_error";
       case 409 -> "conflict_error";
+      case 429 -> "rate_limit_error";
       case 503 -> "service_unavailable_error";
       case 504 -> "timeout_error";
       default -> "server_error";

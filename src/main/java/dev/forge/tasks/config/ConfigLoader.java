@@ -158,7 +158,7 @@ public final class ConfigLoader {
       longInteger("fileMaxBytes", 1, 1L << 40),
       integer("httpRequestTimeoutMs", 100, 3_600_000), integer("httpIdleTimeoutMs", 1000, 86_400_000),
       integer("httpMaxConnections", 1, 10_000_000),
-      values.get("rateLimit"),
+      rateLimit(),
       list("webhookAllowedHosts"));
   }
 
@@ -172,6 +172,16 @@ public final class ConfigLoader {
       return bool("cluster") ? 10_000 : TasksConfig.NO_EXPIRY;
     }
     return integer("cacheTtlMs", 0, 86_400_000);
+  }
+
+  /** The raw setting, checked here so that a bad entry stops start-up with its key and source. */
+  private String rateLimit() {
+    try {
+      RateLimits.parse(values.get("rateLimit"));
+    } catch (IllegalArgumentException e) {
+      throw bad("rateLimit", e.getMessage());
+    }
+    return values.get("rateLimit");
   }
 
   private String string(String key) {
