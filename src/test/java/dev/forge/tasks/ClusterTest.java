@@ -3,6 +3,9 @@ package dev.forge.tasks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forge.tasks.client.Task;
+import dev.forge.tasks.client.TaskStatus;
+import dev.forge.tasks.client.TaskWatch;
 import dev.forge.tasks.client.TasksClient;
 import dev.forge.tasks.config.TasksConfig;
 import dev.forge.tasks.job.Job;
@@ -28,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -157,16 +161,10 @@ class ClusterTest {
 
   @Test
   void createdOnA_runOnB_followedOnCBySseAndOnABus() throws Exception {
-    List<JsonObject> onBus = new ArrayList<>();
-    Promise<Void> busTerminal = Promise.promise();
+    List<Task> onBus = new CopyOnWriteArrayList<>();
     TasksClient clientA = new TasksClient(a.vertx());
-    await(clientA.watch("cluster-follow", t -> {
-      onBus.add(t);
-      if (t.getString("status").equals("completed")) {
-        busTerminal.tryComplete();
-      }
-    }));
     createOn(a, configA, "cluster-follow");
+    TaskWatch watch = await(clientA.watch("cluster-follow", onBus::add));
     Promise<Void> opened = Promise.promise();
     Future<List<JsonObject>> sse = stream(c, configC.httpPort(), "cluster-follow", opened);
     await(opened.future());
@@ -177,18 +175,21 @@ class ClusterTest {
     JOB.release.computeIfAbsent("cluster-follow", k -> new CountDownLatch(1)).countDown();
 
     List<JsonObject> events = await(sse);
-    await(busTerminal.future());
+    assertEquals(TaskStatus.COMPLETED, await(watch.terminal()).status());
     assertEquals("completed", events.get(events.size() - 1).getString("status"), events.toString());
-    assertEquals("completed", onBus.get(onBus.size() - 1).getString("status"), onBus.toString());
-    assertOrdered(events);
-    assertOrdered(onBus);
+    assertEquals(TaskStatus.COMPLETED, onBus.get(onBus.size() - 1).status(), onBus.toString());
+    assertOrdered(events.stream().map(t -> t.getDouble("progress")).toList());
+    assertOrdered(onBus.stream().map(Task::progress).toList());
+    for (int i = 1; i < onBus.size(); i++) {
+      assertTrue(onBus.get(i).version() > onBus.get(i - 1).version(), "versions out of order: " + onBus);
+    }
   }
 
-  private static void assertOrdered(List<JsonObject> traces) {
+  private static void assertOrdered(List<Double> progresses) {
     double progress = 0;
-    for (JsonObject t : traces) {
-      assertTrue(t.getDouble("progress") >= progress, "progress went down: " + traces);
-      progress = t.getDouble("progress");
+    for (double p : progresses) {
+      assertTrue(p >= progress, "progress went down: " + progresses);
+      progress = p;
     }
   }
 
@@ -203,7 +204,7 @@ class ClusterTest {
     long stopped = JOB.cancelledAt.computeIfAbsent("cluster-cancel", k -> new CompletableFuture<>()).get(5, TimeUnit.SECONDS);
     long millis = TimeUnit.NANOSECONDS.toMillis(stopped - sent);
     assertTrue(millis < 1000, "the job stopped " + millis + " ms after the cancel");
-    assertEquals("cancelled", await(new TasksClient(a.vertx()).get("cluster-cancel")).getString("status"));
+    assertEquals(TaskStatus.CANCELLED, await(new TasksClient(a.vertx()).get("cluster-cancel")).status());
   }
 
   @Test
@@ -238,7 +239,7 @@ class ClusterTest {
     await(extra.close());
     TasksClient client = new TasksClient(a.vertx());
     for (int i = 0; i < 50; i++) {
-      assertEquals("cluster-leave", await(client.get("cluster-leave")).getString("id"));
+      assertEquals("cluster-leave", await(client.get("cluster-leave")).id());
       HttpResponse<Buffer> r = await(web(a).get(configA.httpPort(), "127.0.0.1", "/v1/tasks/cluster-leave").send());
       assertEquals(200, r.statusCode(), r.bodyAsString());
     }

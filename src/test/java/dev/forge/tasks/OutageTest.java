@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forge.tasks.client.Task;
+import dev.forge.tasks.client.TaskStatus;
+import dev.forge.tasks.client.TasksClient;
 import dev.forge.tasks.config.TasksConfig;
 import dev.forge.tasks.support.CuttableProxy;
 import dev.forge.tasks.support.LiveNode;
@@ -120,22 +123,22 @@ class OutageTest {
     assertTrue(accepted.size() > 0);
 
     // Every 202 was committed: each accepted task is found and runs to completion once the database is back.
-    var client = new dev.forge.tasks.client.TasksClient(target.node.vertx());
+    var client = new TasksClient(target.node.vertx());
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
     Set<String> open = new HashSet<>(accepted);
     while (!open.isEmpty() && System.nanoTime() < until) {
       for (String id : List.copyOf(open)) {
-        JsonObject t;
+        Task t;
         try {
           t = await(client.get(id));
         } catch (java.util.concurrent.ExecutionException notYet) {
           break; // The store is still reconnecting; look again shortly.
         }
-        if (t.getString("status").equals("completed")) {
-          assertEquals(1.0, t.getDouble("progress"));
+        if (t.status() == TaskStatus.COMPLETED) {
+          assertEquals(1.0, t.progress());
           open.remove(id);
         } else {
-          assertTrue(t.getString("status").equals("pending") || t.getString("status").equals("in_progress"), t.encode());
+          assertTrue(t.status() == TaskStatus.PENDING || t.status() == TaskStatus.IN_PROGRESS, t.toString());
         }
       }
       if (!open.isEmpty()) {

@@ -3,6 +3,9 @@ package dev.forge.tasks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forge.tasks.client.Task;
+import dev.forge.tasks.client.TaskStatus;
+import dev.forge.tasks.client.TasksClient;
 import dev.forge.tasks.support.TestDatabase;
 import dev.forge.tasks.support.TestNodes;
 import io.vertx.core.json.JsonObject;
@@ -97,19 +100,19 @@ class RescueProcessIT {
     rescuer = TasksNode.start(TestNodes.config(db, Map.of("TASKS_JOB_TYPES", "sleep",
         "TASKS_LEASE_MS", Long.toString(LEASE_MS))))
       .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-    var bus = new dev.forge.tasks.client.TasksClient(rescuer.vertx());
-    JsonObject now = bus.get("rescue-me").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    var bus = new TasksClient(rescuer.vertx());
+    Task now = bus.get("rescue-me").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     long rescuedAfterMs = -1;
-    while (!now.getString("status").equals("completed")) {
-      if (rescuedAfterMs < 0 && now.getJsonObject("data").getInteger("attempt", 1) == 2) {
+    while (now.status() != TaskStatus.COMPLETED) {
+      if (rescuedAfterMs < 0 && now.data().getInteger("attempt", 1) == 2) {
         rescuedAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
       }
-      assertTrue(System.nanoTime() - killedAt < TimeUnit.SECONDS.toNanos(30), now.encode());
+      assertTrue(System.nanoTime() - killedAt < TimeUnit.SECONDS.toNanos(30), now.toString());
       rescuer.vertx().timer(50).toCompletionStage().toCompletableFuture().get();
       now = bus.get("rescue-me").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
-    assertEquals(2, now.getJsonObject("data").getInteger("attempt"), now.encode());
-    assertEquals(2000, now.getJsonObject("data").getInteger("slept_ms"));
+    assertEquals(2, now.data().getInteger("attempt"), now.toString());
+    assertEquals(2000, now.data().getInteger("slept_ms"));
     assertTrue(rescuedAfterMs < LEASE_MS + 3000, "rescued " + rescuedAfterMs + " ms after the kill");
     System.out.printf("kill -9 rescue: lease %d ms, running again as attempt 2 %d ms after the kill%n", LEASE_MS,
       rescuedAfterMs);
@@ -127,18 +130,18 @@ class RescueProcessIT {
     long sigterm = System.nanoTime();
     victim.destroy(); // SIGTERM
     assertTrue(victim.waitFor(30, TimeUnit.SECONDS), "the node did not stop on SIGTERM");
-    var bus = new dev.forge.tasks.client.TasksClient(rescuer.vertx());
-    JsonObject now = bus.get("hand-me-over").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    var bus = new TasksClient(rescuer.vertx());
+    Task now = bus.get("hand-me-over").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     long takenAfterMs = -1;
-    while (!now.getString("status").equals("completed")) {
-      if (takenAfterMs < 0 && now.getJsonObject("data").getInteger("attempt", 1) == 2) {
+    while (now.status() != TaskStatus.COMPLETED) {
+      if (takenAfterMs < 0 && now.data().getInteger("attempt", 1) == 2) {
         takenAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sigterm);
       }
-      assertTrue(System.nanoTime() - sigterm < TimeUnit.SECONDS.toNanos(20), "not taken over: " + now.encode());
+      assertTrue(System.nanoTime() - sigterm < TimeUnit.SECONDS.toNanos(20), "not taken over: " + now.toString());
       rescuer.vertx().timer(50).toCompletionStage().toCompletableFuture().get();
       now = bus.get("hand-me-over").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
-    assertEquals(2, now.getJsonObject("data").getInteger("attempt"), now.encode());
+    assertEquals(2, now.data().getInteger("attempt"), now.toString());
     assertTrue(read(log).contains("Handing back 1 running sleep task"), read(log));
     assertTrue(read(log).contains("Stopped cleanly"), read(log));
     System.out.printf("SIGTERM hand-back: lease 60000 ms, taken over by the other node %d ms after SIGTERM%n",

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * The only owner of the database: answers every command address of {@link Addresses} with one
@@ -190,7 +191,8 @@ public final class StoreVerticle extends VerticleBase {
     }
     return store.list(tenant(body), limit, order.equals("asc"), cursor(body, "after"), cursor(body, "before"),
         statuses, BusBodies.optString(body, "type"))
-      .map(page -> new Reply(TaskStore.listJson(page), new DeliveryOptions()));
+      .map(page -> new Reply(TaskStore.listJson(page), new DeliveryOptions().addHeader(Addresses.HEADER_VERSIONS,
+        page.traces().stream().map(t -> Long.toString(t.version())).collect(Collectors.joining(",")))));
   }
 
   private static String cursor(JsonObject body, String key) {
