@@ -3,6 +3,7 @@ package dev.forge.tasks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forge.tasks.bus.Addresses;
 import dev.forge.tasks.support.TestDatabase;
 import dev.forge.tasks.support.TestNodes;
 import io.vertx.core.Future;
@@ -112,7 +113,7 @@ class BusConsumerIT {
     assertTrue(consumer.waitFor(120, TimeUnit.SECONDS), "the consumer did not end:\n" + out);
     assertEquals(2, consumer.exitValue(), out.toString());
     assertTrue(out.has(l -> l.endsWith("members 1")), "it joined the nodes' cluster:\n" + out);
-    Matcher error = Pattern.compile("^error 503 store_unavailable: No Tasks node handles tasks\\.store\\.ping .*"
+    Matcher error = Pattern.compile("^error 503 store_unavailable: No Tasks node handles " + Pattern.quote(Addresses.PING) + " .*"
       + "cluster name, members and ports.* \\(after (\\d+) ms\\)$").matcher(out.first(l -> l.startsWith("error")));
     assertTrue(error.matches(), out.toString());
     // Refused without waiting for an answer: well within the one request timeout (5 s) it would take otherwise.

@@ -58,11 +58,6 @@ public record ClusterConfig(String name, String host, int port, List<String> mem
     members = List.copyOf(members == null ? List.of() : members);
   }
 
-  /** The defaults with these {@code members}: cluster {@value #DEFAULT_NAME}, 127.0.0.1, port 5701. */
-  public static ClusterConfig of(String... members) {
-    return new ClusterConfig(DEFAULT_NAME, DEFAULT_HOST, DEFAULT_PORT, List.of(members), 0);
-  }
-
   /**
    * Reads the variables the server's nodes read: {@code TASKS_CLUSTER_NAME}, {@code TASKS_CLUSTER_HOST},
    * {@code TASKS_CLUSTER_PORT}, {@code TASKS_CLUSTER_MEMBERS} and {@code TASKS_CLUSTER_BUS_PORT}; an
@@ -79,14 +74,6 @@ public record ClusterConfig(String name, String host, int port, List<String> mem
     }
     return new ClusterConfig(value(env, "TASKS_CLUSTER_NAME", DEFAULT_NAME), value(env, "TASKS_CLUSTER_HOST", DEFAULT_HOST),
       number(env, "TASKS_CLUSTER_PORT", DEFAULT_PORT), members, number(env, "TASKS_CLUSTER_BUS_PORT", 0));
-  }
-
-  public ClusterConfig withName(String name) {
-    return new ClusterConfig(name, host, port, members, eventBusPort);
-  }
-
-  public ClusterConfig withPort(int port) {
-    return new ClusterConfig(name, host, port, members, eventBusPort);
   }
 
   /**

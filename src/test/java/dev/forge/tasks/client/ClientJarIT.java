@@ -3,6 +3,7 @@ package dev.forge.tasks.client;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forge.tasks.bus.Addresses;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -58,7 +59,7 @@ class ClientJarIT {
     List<String> names = classNames();
     assertTrue(names.contains(TasksClient.class.getName()), names.toString());
     assertTrue(names.contains(ClusterConfig.class.getName()), names.toString());
-    assertTrue(names.contains("dev.forge.tasks.bus.Addresses"), names.toString());
+    assertTrue(names.contains(Addresses.class.getName()), names.toString());
     for (String name : names) {
       assertTrue(name.startsWith("dev.forge.tasks.client.") || name.startsWith("dev.forge.tasks.bus."), name);
     }

@@ -175,6 +175,12 @@ class TasksClientTest {
     assertEquals(List.of(3L, 2L), page.tasks().stream().map(Task::version).toList());
     assertEquals("y", page.lastId());
     assertTrue(page.hasMore());
+    await(client.list(TaskQuery.first(5).oldestFirst().before("z")));
+    assertEquals(new JsonObject().put("limit", 5).put("order", "asc").put("before", "z").put("tenant", "default"),
+      bodies.get(2));
+    await(client.create(NewTask.of("t").withData(new JsonObject().put("source", "test"))));
+    assertEquals(new JsonObject().put("type", "t").put("data", new JsonObject().put("source", "test"))
+      .put("tenant", "default"), bodies.get(3));
   }
 
   @Test
@@ -206,6 +212,39 @@ class TasksClientTest {
     assertEquals(1, creates.get(), "a create without an id may have been made: never sent again");
     assertEquals(504, failure(client.create(NewTask.of("t").withId("mine"))).status());
     assertEquals(5, creates.get(), "a create with an id is sent again");
+  }
+
+  @Test
+  void aWatchReReadsItsTaskSoALostEventIsMadeUp() throws Exception {
+    AtomicInteger reads = new AtomicInteger();
+    vertx.eventBus().<JsonObject>consumer(Addresses.GET, m -> {
+      // No event is ever published: only the re-reads see the task move on.
+      if (reads.incrementAndGet() < 3) {
+        m.reply(trace("quiet", "in_progress", 0.1), headers("quiet", 2));
+      } else {
+        m.reply(trace("quiet", "completed", 1.0), headers("quiet", 3));
+      }
+    });
+    TasksClient resyncing = new TasksClient(vertx, ClientOptions.defaults().withResyncMs(50));
+    List<Task> seen = new CopyOnWriteArrayList<>();
+    TaskWatch watch = await(resyncing.watch("quiet", seen::add));
+    assertEquals(TaskStatus.COMPLETED, await(watch.terminal()).status());
+    assertEquals(List.of(2L, 3L), seen.stream().map(Task::version).toList());
+  }
+
+  @Test
+  void aRequestNoNodeReceivedIsSentAsOftenAsTheOptionsSay() throws Exception {
+    AtomicInteger pings = new AtomicInteger();
+    vertx.eventBus().addOutboundInterceptor(delivery -> {
+      if (delivery.message().address().equals(Addresses.PING)) {
+        pings.incrementAndGet();
+      }
+      delivery.next();
+    });
+    assertEquals(503, failure(new TasksClient(vertx, ClientOptions.defaults().withRetries(0)).ping()).status());
+    assertEquals(1, pings.get());
+    assertEquals(503, failure(client.ping()).status());
+    assertEquals(1 + 4, pings.get());
   }
 
   @Test
