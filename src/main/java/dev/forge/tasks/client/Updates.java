@@ -61,8 +61,12 @@ final class Updates {
     return watch;
   }
 
+  /** Unregisters the consumer; a later watch registers a new one. */
   synchronized Future<Void> close() {
-    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+    MessageConsumer<JsonObject> c = consumer;
+    consumer = null;
+    registered = null;
+    return c == null ? Future.succeededFuture() : c.unregister();
   }
 
   private void dispatch(Message<JsonObject> message) {
