@@ -134,6 +134,7 @@ class BusConsumerIT {
     assertTrue(out.completions.await(120, TimeUnit.SECONDS), "no 30 completions:\n" + out);
     int completedWhenBLeft = out.states("watch").values().stream()
       .mapToInt(s -> s.get(s.size() - 1).startsWith("completed") ? 1 : 0).sum();
+    long leaving = System.nanoTime();
     await(b.close());
     nodes.remove(b);
     assertTrue(completedWhenBLeft < 150, out.toString());
@@ -147,8 +148,9 @@ class BusConsumerIT {
       assertEquals("completed", task.getValue().get(task.getValue().size() - 1).split(" ")[0], task.toString());
       assertVersionsRise(task.getKey(), task.getValue());
     }
-    System.out.printf("bus consumer: node B left after %d of 200 completions; the consumer finished through A: %s%n",
-      completedWhenBLeft, out.first(l -> l.startsWith("summary")));
+    System.out.printf("bus consumer: node B left after %d of 200 completions; the consumer finished through A"
+        + " (longest pause between completions after B began to close: %d ms): %s%n",
+      completedWhenBLeft, out.longestPauseAfter(leaving), out.first(l -> l.startsWith("summary")));
   }
 
   private static void assertVersionsRise(String id, List<String> states) {
@@ -191,7 +193,7 @@ class BusConsumerIT {
     Path err = Path.of("target", "bus-consumer-" + name + ".log");
     pb.redirectError(err.toFile());
     consumer = pb.start();
-    Output out = new Output(err);
+    Output out = new Output(err, Path.of("target", "bus-consumer-" + name + ".out"));
     Thread reader = new Thread(() -> out.consume(consumer), "bus-consumer-stdout");
     reader.setDaemon(true);
     reader.start();
@@ -217,11 +219,14 @@ class BusConsumerIT {
   /** The consumer's standard output, line by line as it comes. */
   private static final class Output {
     final List<String> lines = new CopyOnWriteArrayList<>();
+    final List<Long> completedAt = new CopyOnWriteArrayList<>();
     final CountDownLatch completions = new CountDownLatch(30);
     final Path err;
+    final Path copy;
 
-    Output(Path err) {
+    Output(Path err, Path copy) {
       this.err = err;
+      this.copy = copy;
     }
 
     void consume(Process process) {
@@ -229,16 +234,35 @@ class BusConsumerIT {
         for (String line = r.readLine(); line != null; line = r.readLine()) {
           lines.add(line);
           if (line.startsWith("watch ") && line.contains(" completed ")) {
+            completedAt.add(System.nanoTime());
             completions.countDown();
           }
         }
       } catch (IOException ended) {
         // The process is gone; what was read is kept.
       }
+      try {
+        Files.write(copy, lines);
+      } catch (IOException e) {
+        lines.add("(could not write " + copy + ": " + e + ")");
+      }
     }
 
     boolean has(Predicate<String> p) {
       return lines.stream().anyMatch(p);
+    }
+
+    /** The longest time between two completions the consumer printed after {@code since}, in ms. */
+    long longestPauseAfter(long since) {
+      long longest = 0;
+      long previous = since;
+      for (long at : completedAt) {
+        if (at > since) {
+          longest = Math.max(longest, at - previous);
+          previous = at;
+        }
+      }
+      return TimeUnit.NANOSECONDS.toMillis(longest);
     }
 
     String first(Predicate<String> p) {
@@ -260,7 +284,8 @@ class BusConsumerIT {
     @Override
     public String toString() {
       List<String> shown = lines.size() > 60 ? lines.subList(lines.size() - 60, lines.size()) : lines;
-      return String.join("\n", shown) + "\n--- stderr (" + err + "):\n" + tail(BusConsumerIT.read(err));
+      return String.join("\n", shown) + "\n--- all of stdout: " + copy + "; stderr (" + err + "):\n"
+        + tail(BusConsumerIT.read(err));
     }
 
     private static String tail(String text) {

@@ -56,7 +56,9 @@ final class StoreErrors {
       if (t instanceof ClosedConnectionException || t instanceof IOException || t instanceof TimeoutException
         || t.getClass().getName().contains("Timeout") || t.getClass().getName().contains("Connect")
         // The pool's own refusals: no connection freed within its wait time, or its wait queue full.
-        || message.startsWith("Timeout waiting for connection") || message.contains("wait queue")) {
+        || message.startsWith("Timeout waiting for connection") || message.contains("wait queue")
+        // A store that stops closes its pool: what still reaches it is refused as unavailable, to be retried.
+        || message.equals("Pool closed")) {
         LOG.warn("Store {} on task {}: Postgres unreachable ({})", operation, taskId, t.getClass().getSimpleName());
         return ApiError.storeUnavailable();
       }

@@ -11,9 +11,11 @@ import dev.forge.tasks.bus.Addresses;
 import dev.forge.tasks.bus.ApiError;
 import dev.forge.tasks.bus.ApiException;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClientOptions;
@@ -24,6 +26,7 @@ import io.vertx.sqlclient.PoolOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -66,6 +69,9 @@ public final class StoreVerticle extends VerticleBase {
   private record Reply(Object body, DeliveryOptions options) {
   }
 
+  /** How long a stopping store waits for its unanswered requests (their senders time out after 5 s by default). */
+  private static final long DRAIN_MS = 5000;
+
   /** How long after a write of unknown outcome its task is read again and announced. */
   private static final long UNSURE_REREAD_MS = 1000;
 
@@ -79,6 +85,11 @@ public final class StoreVerticle extends VerticleBase {
   private Pool pool;
   private TaskStore store;
   private Changes changes;
+  private final List<MessageConsumer<Object>> consumers = new ArrayList<>();
+  /** Requests taken from the bus and not answered yet; {@link #stop()} waits for them. */
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final Promise<Void> drained = Promise.promise();
+  private volatile boolean stopping;
 
   public StoreVerticle(Settings settings) {
     this(settings, TaskMetrics.none(), null);
@@ -135,9 +146,23 @@ public final class StoreVerticle extends VerticleBase {
     return Future.all(registered);
   }
 
+  /**
+   * Leaves the bus first, so that the cluster sends new requests to the other instances and nodes,
+   * then lets the requests under way finish (for at most {@link #DRAIN_MS}), then closes the pool: a
+   * node that stops answers what it took instead of failing it with "Pool closed".
+   */
   @Override
   public Future<?> stop() {
-    return pool == null ? Future.succeededFuture() : pool.close();
+    stopping = true;
+    return Future.all(consumers.stream().map(MessageConsumer::unregister).toList())
+      .transform(v -> {
+        if (inFlight.get() == 0) {
+          drained.tryComplete();
+        }
+        vertx.setTimer(DRAIN_MS, t -> drained.tryComplete());
+        return drained.future();
+      })
+      .transform(v -> pool == null ? Future.succeededFuture() : pool.close());
   }
 
   private Future<Reply> create(JsonObject body) {
@@ -255,7 +280,8 @@ public final class StoreVerticle extends VerticleBase {
   }
 
   private Future<Void> consume(String address, Function<JsonObject, Future<Reply>> handler) {
-    return vertx.eventBus().<Object>consumer(address, message -> {
+    MessageConsumer<Object> consumer = vertx.eventBus().consumer(address, message -> {
+      inFlight.incrementAndGet();
       Future<Reply> result;
       try {
         result = handler.apply(BusBodies.body(message.body()));
@@ -271,8 +297,13 @@ public final class StoreVerticle extends VerticleBase {
           }
           fail(message, address, done.cause());
         }
+        if (inFlight.decrementAndGet() == 0 && stopping) {
+          drained.tryComplete();
+        }
       });
-    }).completion();
+    });
+    consumers.add(consumer);
+    return consumer.completion();
   }
 
   /**
