@@ -1,12 +1,10 @@
 package dev.forge.tasks;
 
-import com.hazelcast.config.Config;
-import com.hazelcast.config.JoinConfig;
-import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import dev.forge.tasks.api.HttpLimits;
 import dev.forge.tasks.api.HttpVerticle;
+import dev.forge.tasks.client.ClusterConfig;
 import dev.forge.tasks.config.RateLimits;
 import dev.forge.tasks.config.TasksConfig;
 import dev.forge.tasks.db.EmbeddedDatabase;
@@ -32,7 +30,6 @@ import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -93,7 +90,8 @@ public final class TasksNode {
       }
     }
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    HazelcastClusterManager clusterManager = config.cluster() ? new HazelcastClusterManager(hazelcastConfig(config)) : null;
+    HazelcastClusterManager clusterManager = config.cluster()
+      ? new HazelcastClusterManager(clusterConfig(config).hazelcastConfig()) : null;
     return createVertx(config, registry, clusterManager).compose(vertx -> vertx.executeBlocking(
         () -> config.embeddedDatabase() ? EmbeddedDatabase.start(Path.of(config.dataDir())) : null, false)
       .map(db -> new TasksNode(vertx, clusterManager, registry, db))
@@ -217,25 +215,13 @@ public final class TasksNode {
     if (clusterManager == null) {
       return Future.succeededFuture(Vertx.builder().with(options).withMetrics(metrics).build());
     }
-    options.getEventBusOptions().setHost(config.clusterHost()).setClusterPublicHost(config.clusterHost());
-    return Vertx.builder().with(options).withMetrics(metrics).withClusterManager(clusterManager).buildClustered();
+    return Vertx.builder().with(clusterConfig(config).applyTo(options)).withMetrics(metrics)
+      .withClusterManager(clusterManager).buildClustered();
   }
 
-  private static Config hazelcastConfig(TasksConfig config) {
-    Config hz = ConfigUtil.loadConfig();
-    hz.setClusterName(config.clusterName());
-    hz.setProperty("hazelcast.phone.home.enabled", "false");
-    hz.setProperty("hazelcast.wait.seconds.before.join", "0");
-    hz.setProperty("hazelcast.socket.bind.any", "false");
-    hz.setProperty("hazelcast.logging.type", "slf4j");
-    NetworkConfig net = hz.getNetworkConfig();
-    net.setPort(config.clusterPort()).setPortAutoIncrement(false);
-    net.getInterfaces().setEnabled(true).addInterface(config.clusterHost());
-    JoinConfig join = net.getJoin();
-    join.getMulticastConfig().setEnabled(false);
-    join.getAutoDetectionConfig().setEnabled(false);
-    join.getTcpIpConfig().setEnabled(true).addMember(config.clusterHost() + ":" + config.clusterPort());
-    config.clusterMembers().forEach(m -> join.getTcpIpConfig().addMember(m));
-    return hz;
+  /** The node's side of the cluster, built by the client library as every service builds its own. */
+  private static ClusterConfig clusterConfig(TasksConfig config) {
+    return new ClusterConfig(config.clusterName(), config.clusterHost(), config.clusterPort(), config.clusterMembers(),
+      config.clusterBusPort());
   }
 }

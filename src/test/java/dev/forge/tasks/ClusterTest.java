@@ -4,6 +4,9 @@ import static dev.forge.tasks.support.LiveNode.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forge.tasks.client.Task;
+import dev.forge.tasks.client.TaskStatus;
+import dev.forge.tasks.client.TaskWatch;
 import dev.forge.tasks.client.TasksClient;
 import dev.forge.tasks.config.TasksConfig;
 import dev.forge.tasks.job.Job;
@@ -15,18 +18,17 @@ import dev.forge.tasks.support.SseStream;
 import dev.forge.tasks.support.TestDatabase;
 import dev.forge.tasks.support.TestNodes;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.pgclient.PgConnectOptions;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -124,16 +126,10 @@ class ClusterTest {
 
   @Test
   void createdOnA_runOnB_followedOnCBySseAndOnABus() throws Exception {
-    List<JsonObject> onBus = new ArrayList<>();
-    Promise<Void> busTerminal = Promise.promise();
+    List<Task> onBus = new CopyOnWriteArrayList<>();
     TasksClient clientA = new TasksClient(a.vertx());
-    await(clientA.watch("cluster-follow", t -> {
-      onBus.add(t);
-      if (t.getString("status").equals("completed")) {
-        busTerminal.tryComplete();
-      }
-    }));
     createOn(a, configA, "cluster-follow");
+    TaskWatch watch = await(clientA.watch("cluster-follow", onBus::add));
     SseStream sse = SseStream.openAndWait(c.vertx(), configC.httpPort(), "cluster-follow", null, null);
     await(sse.opened());
     // Let it run a little on B, then let it finish.
@@ -144,18 +140,21 @@ class ClusterTest {
 
     await(sse.ended());
     List<JsonObject> events = sse.events().stream().map(SseStream.Event::trace).toList();
-    await(busTerminal.future());
+    assertEquals(TaskStatus.COMPLETED, await(watch.terminal()).status());
     assertEquals("completed", events.get(events.size() - 1).getString("status"), events.toString());
-    assertEquals("completed", onBus.get(onBus.size() - 1).getString("status"), onBus.toString());
-    assertOrdered(events);
-    assertOrdered(onBus);
+    assertEquals(TaskStatus.COMPLETED, onBus.get(onBus.size() - 1).status(), onBus.toString());
+    assertOrdered(events.stream().map(t -> t.getDouble("progress")).toList());
+    assertOrdered(onBus.stream().map(Task::progress).toList());
+    for (int i = 1; i < onBus.size(); i++) {
+      assertTrue(onBus.get(i).version() > onBus.get(i - 1).version(), "versions out of order: " + onBus);
+    }
   }
 
-  private static void assertOrdered(List<JsonObject> traces) {
+  private static void assertOrdered(List<Double> progresses) {
     double progress = 0;
-    for (JsonObject t : traces) {
-      assertTrue(t.getDouble("progress") >= progress, "progress went down: " + traces);
-      progress = t.getDouble("progress");
+    for (double p : progresses) {
+      assertTrue(p >= progress, "progress went down: " + progresses);
+      progress = p;
     }
   }
 
@@ -175,7 +174,7 @@ class ClusterTest {
     long stopped = JOB.cancelledAt.computeIfAbsent("cluster-cancel", k -> new CompletableFuture<>()).get(20, TimeUnit.SECONDS);
     long millis = TimeUnit.NANOSECONDS.toMillis(stopped - sent);
     assertTrue(millis < 5000, "the job stopped " + millis + " ms after the cancel");
-    assertEquals("cancelled", await(new TasksClient(a.vertx()).get("cluster-cancel")).getString("status"));
+    assertEquals(TaskStatus.CANCELLED, await(new TasksClient(a.vertx()).get("cluster-cancel")).status());
   }
 
   @Test
@@ -208,7 +207,7 @@ class ClusterTest {
     LiveNode.stop(extra);
     TasksClient client = new TasksClient(a.vertx());
     for (int i = 0; i < 50; i++) {
-      assertEquals("cluster-leave", await(client.get("cluster-leave")).getString("id"));
+      assertEquals("cluster-leave", await(client.get("cluster-leave")).id());
       HttpResponse<Buffer> r = await(web(a).get(configA.httpPort(), "127.0.0.1", "/v1/tasks/cluster-leave").send());
       assertEquals(200, r.statusCode(), r.bodyAsString());
     }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forge.tasks.client.Task;
+import dev.forge.tasks.client.TaskStatus;
 import dev.forge.tasks.client.TasksClient;
 import dev.forge.tasks.config.TasksConfig;
 import dev.forge.tasks.support.CuttableProxy;
@@ -127,17 +129,17 @@ class OutageTest {
     Set<String> open = new HashSet<>(accepted);
     while (!open.isEmpty() && System.nanoTime() < until) {
       for (String id : List.copyOf(open)) {
-        JsonObject t;
+        Task t;
         try {
           t = await(client.get(id));
         } catch (ExecutionException notYet) {
           break; // The store is still reconnecting; look again shortly.
         }
-        if (t.getString("status").equals("completed")) {
-          assertEquals(1.0, t.getDouble("progress"));
+        if (t.status() == TaskStatus.COMPLETED) {
+          assertEquals(1.0, t.progress());
           open.remove(id);
         } else {
-          assertTrue(t.getString("status").equals("pending") || t.getString("status").equals("in_progress"), t.encode());
+          assertTrue(t.status() == TaskStatus.PENDING || t.status() == TaskStatus.IN_PROGRESS, t.toString());
         }
       }
       if (!open.isEmpty()) {

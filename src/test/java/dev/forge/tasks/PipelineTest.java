@@ -3,13 +3,16 @@ package dev.forge.tasks;
 import static dev.forge.tasks.support.LiveNode.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.forge.tasks.client.NewTask;
+import dev.forge.tasks.client.Task;
+import dev.forge.tasks.client.TaskPage;
+import dev.forge.tasks.client.TaskQuery;
+import dev.forge.tasks.client.TaskStatus;
 import dev.forge.tasks.client.TasksClient;
 import dev.forge.tasks.support.LiveNode;
 import dev.forge.tasks.support.TestDatabase;
 import dev.forge.tasks.support.TestNodes;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,9 +47,9 @@ class PipelineTest {
     TasksClient tasks = new TasksClient(live.node.vertx());
     long start = System.nanoTime();
     for (int wave = 0; wave < 10; wave++) {
-      List<Future<JsonObject>> created = new ArrayList<>();
+      List<Future<Task>> created = new ArrayList<>();
       for (int i = wave * 50; i < (wave + 1) * 50; i++) {
-        created.add(tasks.create(new JsonObject().put("type", "noop").put("id", "pipe-" + i)));
+        created.add(tasks.create(NewTask.of("noop").withId("pipe-" + i)));
       }
       await(Future.all(created));
     }
@@ -61,9 +64,9 @@ class PipelineTest {
     System.out.printf("pipeline: 500 noop tasks created and completed in %d ms%n",
       TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
     for (int i = 0; i < 500; i += 50) {
-      JsonObject t = await(tasks.get("pipe-" + i));
-      assertEquals("completed", t.getString("status"));
-      assertEquals(1, t.getJsonObject("data").getInteger("attempt"), t.encode());
+      Task t = await(tasks.get("pipe-" + i));
+      assertEquals(TaskStatus.COMPLETED, t.status());
+      assertEquals(1, t.data().getInteger("attempt"), t.toString());
     }
   }
 
@@ -71,16 +74,13 @@ class PipelineTest {
     long n = 0;
     String after = null;
     while (true) {
-      JsonObject query = new JsonObject().put("limit", 100).put("status", new JsonArray().add("completed"));
-      if (after != null) {
-        query.put("after", after);
-      }
-      JsonObject page = await(tasks.list(query));
-      n += page.getJsonArray("data").size();
-      if (!page.getBoolean("has_more")) {
+      TaskQuery query = TaskQuery.first(100).withStatus(TaskStatus.COMPLETED);
+      TaskPage page = await(tasks.list(after == null ? query : query.after(after)));
+      n += page.tasks().size();
+      if (!page.hasMore()) {
         return n;
       }
-      after = page.getString("last_id");
+      after = page.lastId();
     }
   }
 }

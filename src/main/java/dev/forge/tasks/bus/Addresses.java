@@ -128,4 +128,13 @@ public final class Addresses {
   public static final String HEADER_STATUS = "status";
   public static final String HEADER_CREATED = "created";
   public static final String HEADER_DELETED = "deleted";
+
+  // Client library (issue 16).
+
+  /**
+   * On replies of {@link #LIST}: the versions of the listed tasks, comma-separated, in the order of
+   * {@code data} (the Trace itself carries none), so that a client can order a listed state against
+   * the events of {@link #UPDATED}.
+   */
+  public static final String HEADER_VERSIONS = "versions";
 }

@@ -71,6 +71,7 @@ public final class ConfigLoader {
     {"httpMaxConnections", "TASKS_HTTP_MAX_CONNECTIONS", "20000"},
     {"rateLimit", "TASKS_RATE_LIMIT", null},
     {"webhookAllowedHosts", "TASKS_WEBHOOK_ALLOWED_HOSTS", null},
+    {"clusterBusPort", "TASKS_CLUSTER_BUS_PORT", "0"},
   };
 
   private final Map<String, String> values = new LinkedHashMap<>();
@@ -159,7 +160,8 @@ public final class ConfigLoader {
       integer("httpRequestTimeoutMs", 100, 3_600_000), integer("httpIdleTimeoutMs", 1000, 86_400_000),
       integer("httpMaxConnections", 1, 10_000_000),
       rateLimit(),
-      list("webhookAllowedHosts"));
+      list("webhookAllowedHosts"),
+      integer("clusterBusPort", 0, 65535));
   }
 
   /**

@@ -5,6 +5,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /** A store's answer on the bus, shaped as {@link Addresses} documents each reply: body and headers. */
 record StoreReply(Object body, DeliveryOptions options) {
@@ -32,17 +33,19 @@ record StoreReply(Object body, DeliveryOptions options) {
       t.headers().addHeader(Addresses.HEADER_DELETED, "true"));
   }
 
-  /** The list object of API.md. */
+  /** The list object of API.md, with {@link Addresses#HEADER_VERSIONS} naming each listed task's version. */
   static StoreReply list(TaskStore.Page page) {
     JsonArray data = new JsonArray();
     List<Trace> traces = page.traces();
     traces.forEach(t -> data.add(t.toJson()));
-    return of(new JsonObject()
+    return new StoreReply(new JsonObject()
       .put("object", "list")
       .put("data", data)
       .put("first_id", traces.isEmpty() ? null : traces.get(0).id())
       .put("last_id", traces.isEmpty() ? null : traces.get(traces.size() - 1).id())
-      .put("has_more", page.hasMore()));
+      .put("has_more", page.hasMore()),
+      new DeliveryOptions().addHeader(Addresses.HEADER_VERSIONS,
+        traces.stream().map(t -> Long.toString(t.version())).collect(Collectors.joining(","))));
   }
 
   /** The jobs of {@link Addresses#JOB_CLAIM}, each leased for {@code leaseMs}. */

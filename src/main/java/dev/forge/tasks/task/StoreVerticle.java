@@ -9,19 +9,23 @@ import static dev.forge.tasks.bus.BusBodies.tenant;
 
 import dev.forge.tasks.bus.Addresses;
 import dev.forge.tasks.bus.ApiError;
+import dev.forge.tasks.bus.ApiException;
 import dev.forge.tasks.bus.BusBodies;
 import dev.forge.tasks.bus.ClaimRequest;
 import dev.forge.tasks.bus.CreateRequest;
 import dev.forge.tasks.bus.ListQuery;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -66,6 +70,9 @@ public final class StoreVerticle extends VerticleBase {
 
   private static final AtomicInteger POOLS = new AtomicInteger();
 
+  /** How long a stopping store waits for its unanswered requests (their senders time out after 5 s by default). */
+  private static final long DRAIN_MS = 5000;
+
   private final Settings settings;
   private final TaskMetrics metrics;
   private final TraceCache cache;
@@ -74,6 +81,11 @@ public final class StoreVerticle extends VerticleBase {
   private JobStore jobs;
   private Changes changes;
   private UnsureWrites unsure;
+  private final List<MessageConsumer<Object>> consumers = new ArrayList<>();
+  /** Requests taken from the bus and not answered yet; {@link #stop()} waits for them. */
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final Promise<Void> drained = Promise.promise();
+  private volatile boolean stopping;
 
   /** A store that counts into {@code metrics} and keeps {@code cache} (may be null) up to date. */
   public StoreVerticle(Settings settings, TaskMetrics metrics, TraceCache cache) {
@@ -111,9 +123,23 @@ public final class StoreVerticle extends VerticleBase {
       consume(Addresses.JOB_RELEASE, this::release)));
   }
 
+  /**
+   * Leaves the bus first, so that the cluster sends new requests to the other instances and nodes,
+   * then lets the requests under way finish (for at most {@link #DRAIN_MS}), then closes the pool: a
+   * node that stops answers what it took instead of failing it as a closed pool.
+   */
   @Override
   public Future<?> stop() {
-    return pool == null ? Future.succeededFuture() : pool.close();
+    stopping = true;
+    return Future.all(consumers.stream().map(MessageConsumer::unregister).toList())
+      .transform(v -> {
+        if (inFlight.get() == 0) {
+          drained.tryComplete();
+        }
+        vertx.setTimer(DRAIN_MS, t -> drained.tryComplete());
+        return drained.future();
+      })
+      .transform(v -> pool == null ? Future.succeededFuture() : pool.close());
   }
 
   private Future<StoreReply> create(JsonObject body) {
@@ -210,7 +236,8 @@ public final class StoreVerticle extends VerticleBase {
   }
 
   private Future<Void> register(String address, Function<JsonObject, Future<StoreReply>> handler, boolean oneTask) {
-    return vertx.eventBus().<Object>consumer(address, message -> {
+    MessageConsumer<Object> consumer = vertx.eventBus().consumer(address, message -> {
+      inFlight.incrementAndGet();
       Future<StoreReply> result;
       try {
         result = handler.apply(BusBodies.body(message.body()));
@@ -218,6 +245,9 @@ public final class StoreVerticle extends VerticleBase {
         result = Future.failedFuture(e);
       }
       result.onComplete(done -> {
+        if (inFlight.decrementAndGet() == 0 && stopping) {
+          drained.tryComplete();
+        }
         if (done.succeeded()) {
           message.reply(done.result().body(), done.result().options());
           return;
@@ -228,10 +258,17 @@ public final class StoreVerticle extends VerticleBase {
         }
         fail(message, address, done.cause());
       });
-    }).completion();
+    });
+    consumers.add(consumer);
+    return consumer.completion();
   }
 
-  private static void fail(Message<Object> message, String address, Throwable cause) {
+  private void fail(Message<Object> message, String address, Throwable cause) {
+    if (stopping && !(cause instanceof ApiException)) {
+      // Drained past DRAIN_MS, its pool closing under it: the caller retries on another instance or node.
+      ApiError.storeUnavailable().failReply(message);
+      return;
+    }
     Object id = message.body() instanceof JsonObject json ? json.getValue("id") : null;
     StoreErrors.toApiError(cause, address, id == null ? "-" : ApiError.printable(id.toString())).failReply(message);
   }
