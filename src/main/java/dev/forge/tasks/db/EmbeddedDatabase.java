@@ -36,6 +36,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
       .setDataDirectory(dir.toFile())
       .setCleanDataDirectory(false)
       .setPGStartupWait(Duration.ofSeconds(60))
+      // The node stops it last, after its jobs handed their leases back (TasksNode.close, run by
+      // Main's shutdown hook); zonky's own hook would stop it at the same moment, under them.
+      .setRegisterShutdownHook(false)
       // zonky turns durability off for test databases (fsync=off, synchronous_commit=off); this one
       // holds real tasks: a 202 must survive a crash of Postgres or of the machine.
       .setServerConfig("fsync", "on")
