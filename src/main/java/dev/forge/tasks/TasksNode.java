@@ -8,6 +8,7 @@ import com.hazelcast.cluster.MembershipListener;
 import dev.forge.tasks.api.HttpVerticle;
 import dev.forge.tasks.config.TasksConfig;
 import dev.forge.tasks.db.EmbeddedDatabase;
+import dev.forge.tasks.file.FilesVerticle;
 import dev.forge.tasks.job.CpuBudget;
 import dev.forge.tasks.job.DocumentAnalysisJob;
 import dev.forge.tasks.job.Job;
@@ -53,6 +54,9 @@ public final class TasksNode {
     DocumentAnalysisJob.TYPE, new DocumentAnalysisJob(),
     NoopJob.TYPE, new NoopJob(),
     SleepJob.TYPE, new SleepJob());
+
+  /** How long an upload may stay unfinished before the files store drops it (a node died mid-upload). */
+  private static final long FILES_ABANDONED_AFTER_MS = 3_600_000;
 
   private final Vertx vertx;
   private final PrometheusMeterRegistry registry;
@@ -160,6 +164,8 @@ public final class TasksNode {
       .compose(n -> deploy("store", vertx.deployVerticle(() -> new StoreVerticle(store, taskMetrics, cache),
         new DeploymentOptions().setInstances(config.storeInstances())
           .setThreadingModel(config.storeThreading().equals("worker") ? ThreadingModel.WORKER : ThreadingModel.EVENT_LOOP))))
+      .compose(v -> deploy("files", vertx.deployVerticle(new FilesVerticle(new FilesVerticle.Settings(pg,
+        Math.max(2, config.pgPoolSize() / 4), config.busTimeoutMs(), FILES_ABANDONED_AFTER_MS)))))
       .compose(v -> deploy("http", vertx.deployVerticle(() -> new HttpVerticle(http, registry, cache),
         new DeploymentOptions().setInstances(config.httpInstances()))));
     for (String type : config.jobTypes()) {
