@@ -174,8 +174,8 @@ public final class Addresses {
 
   /**
    * Start an upload: an invisible staged file. Body: {@code {tenant?, id? (client-chosen, checked
-   * again at finish), filename, content_type}}. Reply: {@code {upload}} (a number naming the staged
-   * upload). Failures: 409 {@code id_conflict}.
+   * again at finish), filename, content_type}}. Reply: {@code {upload, id}} ({@code upload} a number
+   * naming the staged upload, {@code id} the given id or a new one). Failures: 409 {@code id_conflict}.
    */
   public static final String FILES_UPLOAD_BEGIN = "files.upload.begin";
 

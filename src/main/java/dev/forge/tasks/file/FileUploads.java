@@ -38,7 +38,7 @@ final class FileUploads {
     String filename = FileBodies.string(body, "filename");
     String contentType = FileBodies.string(body, "content_type");
     return store.begin(tenant(body), id, filename, contentType, titleOf(filename))
-      .map(seq -> FilesVerticle.Reply.of(new JsonObject().put("upload", seq)));
+      .map(seq -> FilesVerticle.Reply.of(new JsonObject().put("upload", seq).put("id", id)));
   }
 
   Future<FilesVerticle.Reply> part(Message<Object> message) {
