@@ -67,7 +67,7 @@ public final class FileProcessingJob implements Job {
     JsonObject file = started.getJsonObject("file");
     if (started.getBoolean("processed", false)) {
       LOG.info("Task {}: file {} was processed by an earlier attempt", ctx.taskId(), fileId);
-      return done(fileId, file.getInteger("segment_count", 0));
+      return done(fileId, file.getInteger("segment_count", 0)).put("attempt", ctx.attempt());
     }
     try {
       try {
@@ -96,7 +96,8 @@ public final class FileProcessingJob implements Job {
     if (bytes == 0) {
       throw JobFailure.fatal("The file is empty: there is no text to extract.");
     }
-    ctx.progress(0.01, new JsonObject().put("stage", "extracting").put("file_id", fileId).put("chunks_created", 0));
+    ctx.progress(0.01, new JsonObject().put("stage", "extracting").put("file_id", fileId).put("chunks_created", 0)
+      .put("attempt", ctx.attempt()));
     Path scratch = Files.createTempFile("tasks-file-", ".bin");
     try {
       copy(ctx, bus, key, parts, bytes, scratch);
@@ -124,7 +125,8 @@ public final class FileProcessingJob implements Job {
       bus.request(Addresses.FILES_JOB_DONE, fields);
       LOG.info("Task {}: file {} processed: {} {} bytes, {} characters, {} segments", ctx.taskId(), fileId,
         extracted.fileType(), bytes, sink.chars(), chunks);
-      return done(fileId, chunks).put("file_type", extracted.fileType()).put("page_count", extracted.pageCount());
+      return done(fileId, chunks).put("file_type", extracted.fileType()).put("page_count", extracted.pageCount())
+        .put("attempt", ctx.attempt());
     } finally {
       Files.deleteIfExists(scratch);
     }
