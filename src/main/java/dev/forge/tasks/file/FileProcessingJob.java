@@ -77,6 +77,7 @@ public final class FileProcessingJob implements Job {
       }
     } catch (JobFailure f) {
       if (!f.retryable()) {
+        ctx.progress(0.0, new JsonObject().put("error", f.getMessage())); // FILES.md: data.error repeats the reason
         try {
           bus.request(Addresses.FILES_JOB_FAILED, key.copy().put("attempt", ctx.attempt()).put("error", f.getMessage()));
         } catch (JobFailure ignored) {
