@@ -49,7 +49,8 @@ import org.apache.tika.sax.BodyContentHandler;
  */
 public final class FilesBench {
 
-  static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+    .connectTimeout(Duration.ofSeconds(5)).build();
   static final String[] FORMATS = {"pdf", "docx", "html", "md", "txt"};
 
   public static void main(String[] args) throws Exception {

@@ -164,6 +164,10 @@ public final class FileProcessingJob implements Job {
         throw JobFailure.fatal("The file's format (" + type.getBaseType() + ") is not one this server reads: "
           + "it reads text, Markdown, HTML, PDF and Word (.docx) files, by their content.");
       }
+      if (bytes > TextExtractor.maxBytes(type)) {
+        throw JobFailure.fatal("The file is " + TextExtractor.fileTypeOf(type, filename) + " of " + bytes
+          + " bytes; such files are processed up to " + TextExtractor.maxBytes(type) + " bytes.");
+      }
       long maxChars = Math.min(MAX_TEXT_CHARS, 200 * bytes + 1_000_000);
       return TextExtractor.extract(stream, type, filename, sink, maxChars, PARSE_TIMEOUT_MS,
         read -> ctx.progress(0.05 + 0.6 * Math.min(1.0, (double) read / bytes)), counted);
