@@ -16,7 +16,7 @@ import dev.forge.tasks.job.NoopJob;
 import dev.forge.tasks.job.SleepJob;
 import dev.forge.tasks.task.Migrations;
 import dev.forge.tasks.task.StoreVerticle;
-import dev.forge.tasks.task.TaskIds;
+import dev.forge.tasks.bus.TaskIds;
 import dev.forge.tasks.task.TaskMetrics;
 import dev.forge.tasks.task.TraceCache;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -33,7 +33,9 @@ import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -59,7 +61,7 @@ public final class TasksNode {
   private final EmbeddedDatabase embedded;
   private final HazelcastClusterManager clusterManager;
   /** Deployment ids by role ("store", "http", "job <type>"), in deployment order. */
-  private final Map<String, String> deployments = new java.util.LinkedHashMap<>();
+  private final Map<String, String> deployments = new LinkedHashMap<>();
 
   private TasksNode(Vertx vertx, HazelcastClusterManager clusterManager, PrometheusMeterRegistry registry,
                     EmbeddedDatabase embedded) {
@@ -91,7 +93,7 @@ public final class TasksNode {
     return createVertx(config, registry, clusterManager).compose(vertx -> vertx.executeBlocking(
         () -> config.embeddedDatabase() ? EmbeddedDatabase.start(Path.of(config.dataDir())) : null, false)
       .map(db -> new TasksNode(vertx, clusterManager, registry, db))
-      .compose(node -> node.deploy(config, jobs).recover(err -> node.abort().transform(v -> Future.failedFuture(err))))
+      .compose(node -> node.deploy(config, jobs).recover(err -> node.stop().transform(v -> Future.failedFuture(err))))
       .recover(err -> {
         LOG.error("Start-up failed: {}", err.getMessage(), err instanceof IllegalArgumentException ? null : err);
         // Vert.x is closed only after this failure has reached the caller: a future completed on a
@@ -99,18 +101,6 @@ public final class TasksNode {
         vertx.setTimer(200, t -> vertx.close());
         return Future.failedFuture(err);
       }));
-  }
-
-  /** Undoes a partial start: undeploys what was deployed and stops the embedded database. */
-  private Future<Void> abort() {
-    Future<Void> undeployed = Future.succeededFuture();
-    for (String id : deployments.values()) {
-      undeployed = undeployed.compose(v -> vertx.undeploy(id).otherwiseEmpty());
-    }
-    return undeployed.compose(v -> embedded == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
-      embedded.close();
-      return null;
-    }, false).mapEmpty());
   }
 
   private Future<TasksNode> deploy(TasksConfig config, Function<String, Job> jobs) {
@@ -125,15 +115,14 @@ public final class TasksNode {
     pg.setReconnectAttempts(0).setPipeliningLimit(256).setCachePreparedStatements(true)
       // Named per node, so that a node alone can tell when others share its database (Housekeeping).
       .addProperty("application_name", StoreVerticle.APPLICATION_NAME_PREFIX + TaskIds.newId().substring(5, 17))
-      .addProperty("statement_timeout", Long.toString(Math.max(1000, config.busTimeoutMs() - 500)));
-    StoreVerticle.Settings store = new StoreVerticle.Settings(pg,
-      Math.max(1, config.pgPoolSize() / config.storeInstances()), new HashSet<>(config.taskTypes()),
-      config.defaultMaxAttempts(), config.leaseMs(), config.retryBaseMs(), Math.max(200, config.leaseMs() / 6),
+      .addProperty("statement_timeout", Long.toString(config.statementTimeoutMs()));
+    StoreVerticle.Settings store = new StoreVerticle.Settings(pg, config.storePoolSize(), new HashSet<>(config.taskTypes()),
+      config.defaultMaxAttempts(), config.leaseMs(), config.retryBaseMs(), config.rescueIntervalMs(),
       new StoreVerticle.Retention(config.retentionCompletedS(), config.retentionCancelledS(), config.retentionFailedS(),
         config.retentionIntervalMs(), 500));
     HttpVerticle.Settings http = new HttpVerticle.Settings(config.httpHost(), config.httpPort(),
       config.bodyLimitBytes(), config.busTimeoutMs(), config.apiKeys(),
-      Math.max(1, config.maxWaiters() / config.httpInstances()), config.sseKeepAliveMs(), config.benchRoutes());
+      config.httpMaxWaiters(), config.sseKeepAliveMs(), config.benchRoutes());
     JobVerticle.Settings job = new JobVerticle.Settings(config.jobConcurrency(), config.jobPollMs(),
       config.progressFlushMs(), config.jobTimeoutMs(), config.busTimeoutMs(), new CpuBudget(config.jobCpuBudget()));
 
@@ -184,30 +173,33 @@ public final class TasksNode {
 
   /**
    * Stops accepting HTTP first, then the jobs (running attempts stop and hand their leases back, so
-   * another node takes them at once), then the store, Vert.x and the embedded database.
+   * another node takes them at once), then the store, the embedded database and Vert.x.
    */
   public Future<Void> close() {
+    return stop().compose(v -> vertx.close());
+  }
+
+  /**
+   * The one way down, also after a failed start: undeploys what was deployed in the order of
+   * {@link #close()}, then stops the embedded database; Vert.x keeps running.
+   */
+  private Future<Void> stop() {
     List<String> order = new ArrayList<>();
     if (deployments.containsKey("http")) {
       order.add(deployments.get("http"));
     }
     List<String> rest = new ArrayList<>(deployments.values());
     rest.remove(deployments.get("http"));
-    java.util.Collections.reverse(rest);
+    Collections.reverse(rest);
     order.addAll(rest);
     Future<Void> chain = Future.succeededFuture();
     for (String id : order) {
       chain = chain.compose(v -> vertx.undeploy(id).otherwiseEmpty());
     }
-    return chain.compose(v -> vertx.close()).eventually(() -> embedded == null ? Future.succeededFuture()
-      : Future.<Void>future(p -> {
-        try {
-          embedded.close();
-          p.complete();
-        } catch (Exception e) {
-          p.fail(e);
-        }
-      }));
+    return chain.compose(v -> embedded == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+      embedded.close();
+      return null;
+    }, false).mapEmpty());
   }
 
   private static Future<Vertx> createVertx(TasksConfig config, PrometheusMeterRegistry registry,

@@ -6,9 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.forge.tasks.bus.Addresses;
 import dev.forge.tasks.config.TasksConfig;
 import dev.forge.tasks.support.LiveNode;
+import dev.forge.tasks.support.Polls;
 import dev.forge.tasks.support.TestDatabase;
 import dev.forge.tasks.support.TestNodes;
-import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -91,9 +92,11 @@ class CacheFreshnessTest {
   void aTaskDeletedByRetentionLeavesTheCacheAndIsAnnounced() throws Exception {
     var bus = node.vertx().eventBus();
     List<JsonObject> deletions = new CopyOnWriteArrayList<>();
+    Promise<Void> deleted = Promise.promise();
     await(bus.<JsonObject>consumer(Addresses.UPDATED, m -> {
       if ("true".equals(m.headers().get(Addresses.HEADER_DELETED)) && "retained-1".equals(m.body().getString("id"))) {
         deletions.add(m.body());
+        deleted.tryComplete();
       }
     }).completion());
     await(bus.request(Addresses.CREATE, new JsonObject().put("type", "kept").put("id", "retained-1")));
@@ -103,12 +106,9 @@ class CacheFreshnessTest {
     await(bus.request(Addresses.JOB_COMPLETE, new JsonObject().put("id", "retained-1")
       .put("attempt", job.getInteger("attempt"))));
     assertEquals("completed", get("retained-1").getString("status")); // cached, with no expiry
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    int status = 200;
-    while (status == 200 && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-      status = await(http.get("/v1/tasks/retained-1").send()).statusCode();
-    }
+    // Kept 1 s, then deleted by the next retention pass: the store forgets the cached task before it publishes.
+    await(deleted.future(), 15);
+    int status = await(http.get("/v1/tasks/retained-1").send()).statusCode();
     assertEquals(404, status, "retention deleted the row; the cache must not keep serving it");
     assertEquals(1, deletions.size(), "one tasks.updated deletion, with the last Trace");
     assertEquals("completed", deletions.get(0).getString("status"));
@@ -123,12 +123,9 @@ class CacheFreshnessTest {
       await(node.vertx().eventBus().request(Addresses.CREATE, new JsonObject().put("type", "held").put("id", "shared-1")));
       assertEquals("pending", get("shared-1").getString("status")); // cached on the first node
       assertEquals(200, await(other.http.post("/v1/tasks/shared-1/cancel").send()).statusCode());
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-      String status = "pending";
-      while (!status.equals("cancelled") && System.nanoTime() < deadline) {
-        Thread.sleep(200);
-        status = get("shared-1").getString("status");
-      }
+      // No event reaches the first node: it re-reads once its periodic check (5 s) has dropped its
+      // cache. Its clients wait as clients do, with long polls, and never longer than 20 s.
+      String status = Polls.untilStatus(http, live.port(), "shared-1", 20, "cancelled").getString("status");
       assertEquals("cancelled", status, "the first node kept serving its cached state");
     } finally {
       LiveNode.stop(other);

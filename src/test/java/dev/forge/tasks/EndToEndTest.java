@@ -1,5 +1,6 @@
 package dev.forge.tasks;
 
+import static dev.forge.tasks.support.LiveNode.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -8,32 +9,29 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.forge.tasks.bus.ApiException;
 import dev.forge.tasks.client.TasksClient;
 import dev.forge.tasks.config.TasksConfig;
-import dev.forge.tasks.job.DocumentAnalysisJob;
 import dev.forge.tasks.job.Job;
 import dev.forge.tasks.job.JobCancelledException;
 import dev.forge.tasks.job.JobContext;
+import dev.forge.tasks.support.LiveNode;
 import dev.forge.tasks.support.Polls;
+import dev.forge.tasks.support.SseStream;
 import dev.forge.tasks.support.TestDatabase;
 import dev.forge.tasks.support.TestNodes;
-import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
-import java.util.ArrayList;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -67,6 +65,7 @@ class EndToEndTest {
     }
   }
 
+  static LiveNode live;
   static TasksNode node;
   static WebClient http;
   static int port;
@@ -77,21 +76,16 @@ class EndToEndTest {
     TasksConfig config = TestNodes.config(TestDatabase.freshDatabase(), Map.of(
       "TASKS_TYPES", "document_analysis,until_cancelled,nobody_runs_this",
       "TASKS_JOB_TYPES", "document_analysis,until_cancelled"));
-    port = config.httpPort();
-    node = TasksNode.start(config, type -> type.equals("until_cancelled") ? UNTIL_CANCELLED
-      : TasksNode.BUILT_IN_JOBS.get(type)).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-    http = WebClient.create(node.vertx(), new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
+    live = LiveNode.start(config, type -> type.equals("until_cancelled") ? UNTIL_CANCELLED
+      : TasksNode.BUILT_IN_JOBS.get(type));
+    node = live.node;
+    http = live.http;
+    port = live.port();
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (node != null) {
-      node.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
-  }
-
-  private static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    LiveNode.stop(live);
   }
 
   private static JsonObject create(JsonObject body) throws Exception {
@@ -183,46 +177,18 @@ class EndToEndTest {
     assertTrue(waited >= 900 && waited < 5000, "waited " + waited + " ms");
   }
 
-  /** Opens an SSE stream; hands each raw event to {@code onEvent}; completes {@code ended} when the server closes it. */
-  private static HttpClientResponse stream(HttpClient client, String id, String lastEventId, Consumer<String> onEvent,
-                                           Promise<Void> ended) throws Exception {
-    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
-      .setURI("/v1/tasks/" + id + "/events");
-    if (lastEventId != null) {
-      options.addHeader("Last-Event-ID", lastEventId);
-    }
-    // Handlers are set on the event loop as the response arrives: the first event may come with it.
-    return await(client.request(options).compose(req -> req.send()).map(response -> {
-      StringBuilder buffer = new StringBuilder();
-      response.handler(chunk -> {
-        buffer.append(chunk.toString());
-        int end;
-        while ((end = buffer.indexOf("\n\n")) >= 0) {
-          String event = buffer.substring(0, end);
-          buffer.delete(0, end + 2);
-          if (event.startsWith("event: task.updated")) {
-            onEvent.accept(event);
-          }
-        }
-      });
-      response.endHandler(v -> ended.tryComplete());
-      return response;
-    }));
-  }
-
   @Test
   void lastEventIdSkipsWhatTheClientAlreadyHas() throws Exception {
     String id = create(new JsonObject().put("type", "nobody_runs_this")).getString("id");
-    HttpClient client = node.vertx().createHttpClient();
-    List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
-    Promise<Void> ended = Promise.promise();
-    HttpClientResponse response = stream(client, id, "1", events::add, ended);
-    assertEquals(200, response.statusCode());
+    SseStream stream = SseStream.openAndWait(node.vertx(), port, id, "1", null);
+    assertEquals(200, stream.response().statusCode());
     assertEquals(200, await(http.post("/v1/tasks/" + id + "/cancel").send()).statusCode());
-    await(ended.future());
+    await(stream.ended());
+    List<SseStream.Event> events = stream.events();
     assertEquals(1, events.size(), events.toString());
-    assertTrue(events.get(0).contains("id: 2\n") && events.get(0).contains("\"cancelled\""), events.get(0));
-    client.close();
+    assertEquals(2, events.get(0).id(), events.toString());
+    assertEquals("cancelled", events.get(0).trace().getString("status"), events.toString());
+    await(stream.close());
   }
 
   private static long waiters() throws Exception {
@@ -235,11 +201,11 @@ class EndToEndTest {
     String id = create(new JsonObject().put("type", "nobody_runs_this")).getString("id");
     long before = waiters();
     // A raw socket: the test decides exactly when the client goes away.
-    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+    try (Socket socket = new Socket("127.0.0.1", port)) {
       socket.getOutputStream().write(("GET /v1/tasks/" + id + "/events HTTP/1.1\r\nHost: x\r\n\r\n")
-        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-      java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
-        java.nio.charset.StandardCharsets.UTF_8));
+        .getBytes(StandardCharsets.US_ASCII));
+      BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+        StandardCharsets.UTF_8));
       String line;
       while ((line = in.readLine()) != null && !line.startsWith("data: ")) {
         // headers, chunk sizes, "event:" and "id:" lines come first
@@ -268,65 +234,62 @@ class EndToEndTest {
   @Test
   void cancelReachesTheRunningJobAndTheEventStreamEndsWithIt() throws Exception {
     String id = create(new JsonObject().put("type", "until_cancelled")).getString("id");
-    HttpClient client = node.vertx().createHttpClient();
-    List<String> events = new CopyOnWriteArrayList<>();
-    Promise<Void> streamEnded = Promise.promise();
     Promise<Void> running = Promise.promise();
-    HttpClientResponse response = stream(client, id, null, event -> {
-      events.add(event);
-      if (event.contains("\"step\"")) { // a report: the job itself is running, not just claimed
+    SseStream stream = SseStream.openAndWait(node.vertx(), port, id, null, event -> {
+      if (event.trace().getJsonObject("data").containsKey("step")) { // a report: the job runs, not just claimed
         running.tryComplete();
       }
-    }, streamEnded);
-    assertEquals(200, response.statusCode());
-    assertTrue(response.getHeader("Content-Type").startsWith("text/event-stream"));
+    });
+    assertEquals(200, stream.response().statusCode());
+    assertTrue(stream.response().getHeader("Content-Type").startsWith("text/event-stream"));
     await(running.future());
 
     HttpResponse<Buffer> cancel = await(http.post("/v1/tasks/" + id + "/cancel").send());
     assertEquals(200, cancel.statusCode(), cancel.bodyAsString());
     assertEquals("cancelled", cancel.bodyAsJsonObject().getString("status"));
     assertEquals("cancelled", UNTIL_CANCELLED.endings.get(id).get(5, TimeUnit.SECONDS));
-    await(streamEnded.future());
+    await(stream.ended());
 
-    String last = events.get(events.size() - 1);
-    assertTrue(last.contains("\"status\":\"cancelled\""), last);
+    List<SseStream.Event> events = stream.events();
+    assertEquals("cancelled", events.get(events.size() - 1).trace().getString("status"), events.toString());
     long previous = 0;
-    for (String e : events) {
-      long version = Long.parseLong(e.lines().filter(l -> l.startsWith("id: ")).findFirst().orElseThrow().substring(4));
-      assertTrue(version > previous, "event ids must increase: " + events);
-      previous = version;
+    for (SseStream.Event e : events) {
+      assertTrue(e.id() > previous, "event ids must increase: " + events);
+      previous = e.id();
     }
     HttpResponse<Buffer> again = await(http.post("/v1/tasks/" + id + "/cancel").send());
     assertEquals(200, again.statusCode());
     HttpResponse<Buffer> after = await(http.get("/v1/tasks/" + id).send());
     assertEquals("cancelled", after.bodyAsJsonObject().getString("status"));
-    client.close();
+    await(stream.close());
   }
 
   @Test
   void eventBusClientSeesEveryChangeInOrder() throws Exception {
     TasksClient tasks = new TasksClient(node.vertx());
-    JsonObject created = await(tasks.create(new JsonObject().put("type", "nobody_runs_this").put("id", "bus-e2e-1")));
-    List<JsonObject> seen = new ArrayList<>();
-    Promise<Void> terminal = Promise.promise();
+    List<JsonObject> seen = new CopyOnWriteArrayList<>();
+    Promise<Void> all = Promise.promise();
+    // Watching before the task exists: its creation, cancellation and deletion are its three changes.
     var consumer = await(tasks.watch("bus-e2e-1", trace -> {
       seen.add(trace);
-      if (trace.getString("status").equals("cancelled")) {
-        terminal.tryComplete();
+      if (seen.size() == 3) {
+        all.tryComplete();
       }
     }));
-    assertEquals("pending", await(tasks.get("bus-e2e-1")).getString("status"));
-    assertEquals("cancelled", await(tasks.cancel("bus-e2e-1")).getString("status"));
-    await(terminal.future());
-    assertEquals(1, seen.size(), seen.toString());
+    JsonObject created = await(tasks.create(new JsonObject().put("type", "nobody_runs_this").put("id", "bus-e2e-1")));
+    assertEquals("pending", created.getString("status"));
+    assertEquals(created, await(tasks.get("bus-e2e-1")), "a read changes nothing");
+    JsonObject cancelled = await(tasks.cancel("bus-e2e-1"));
+    assertEquals("cancelled", cancelled.getString("status"));
     JsonObject listed = await(tasks.list(10, "cancelled"));
     assertTrue(listed.getJsonArray("data").stream().anyMatch(t -> ((JsonObject) t).getString("id").equals("bus-e2e-1")));
     assertEquals("task.deleted", await(tasks.delete("bus-e2e-1")).getString("object"));
-    ApiException gone = (ApiException) tasks.get("bus-e2e-1").toCompletionStage().toCompletableFuture()
-      .handle((ok, err) -> err instanceof java.util.concurrent.CompletionException ? err.getCause() : err).get();
+    ApiException gone = (ApiException) LiveNode.failure(tasks.get("bus-e2e-1"));
     assertEquals(404, gone.error().status());
     assertEquals("task_not_found", gone.error().code());
+    await(all.future());
     await(consumer.unregister());
-    assertEquals(created.getString("id"), "bus-e2e-1");
+    // Each change as the store answered it, in the order it happened; a deletion carries the last Trace.
+    assertEquals(List.of(created, cancelled, cancelled), seen);
   }
 }

@@ -12,13 +12,14 @@ import dev.forge.tasks.config.TasksConfig;
 import dev.forge.tasks.support.LiveNode;
 import dev.forge.tasks.support.TestDatabase;
 import dev.forge.tasks.support.TestNodes;
-import io.vertx.core.Future;
+import dev.forge.tasks.bus.TaskIds;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
+import java.net.Socket;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -46,7 +47,6 @@ class FuzzTest {
   static TasksNode node;
   static WebClient http;
   static int port;
-  static int requests;
 
   @BeforeAll
   static void start() throws Exception {
@@ -65,7 +65,6 @@ class FuzzTest {
 
   /** Asserts the reply is a JSON error with one of the statuses, and leaks nothing; returns the error. */
   private static JsonObject expectError(HttpResponse<Buffer> r, String what, Integer... statuses) {
-    requests++;
     String body = r.bodyAsString() == null ? "" : r.bodyAsString();
     String context = "seed " + SEED + ", " + what + " -> " + r.statusCode() + " " + body;
     assertTrue(Set.of(statuses).contains(r.statusCode()), context);
@@ -93,8 +92,13 @@ class FuzzTest {
 
   @Test
   void malformedIdsAreNotFoundOrRefused() throws Exception {
-    Random random = new Random(SEED);
-    for (int i = 0; i < 800; i++) {
+    assertTrue(malformedIds(new Random(SEED), 800) > 0);
+  }
+
+  /** Sends {@code count} requests naming random malformed ids, each answered with an error; returns how many were sent. */
+  private static int malformedIds(Random random, int count) throws Exception {
+    int sent = 0;
+    for (int i = 0; i < count; i++) {
       String id = randomId(random);
       if (id.equals(".") || id.equals("..")) {
         continue; // dot segments: "/v1/tasks/." is the list itself (RFC 3986 normalisation)
@@ -109,16 +113,23 @@ class FuzzTest {
       // Valid-looking ids are simply unknown (404); ids no task can have never reach the store (404 too);
       // a request line too long for HTTP is refused (400).
       expectError(r, method + " id of length " + id.length(), 404, 400);
+      sent++;
     }
+    return sent;
   }
 
   @Test
   void brokenBodiesGet400s() throws Exception {
-    Random random = new Random(SEED + 1);
+    assertTrue(brokenBodies(new Random(SEED + 1), 1200) > 0);
+  }
+
+  /** Sends {@code count} creates with broken bodies, each refused with a 400; returns how many were sent. */
+  private static int brokenBodies(Random random, int count) throws Exception {
+    int sent = 0;
     String valid = new JsonObject().put("type", "held").put("input", new JsonObject().put("text", "x")).encode();
     Object[] wrongValues = {123, "text", new JsonArray().add(1), true, -1, 1.5, new JsonObject(), "", null};
     String[] fields = {"type", "id", "input", "data", "max_attempts"};
-    for (int i = 0; i < 1200; i++) {
+    for (int i = 0; i < count; i++) {
       int kind = random.nextInt(5);
       Buffer body;
       String what;
@@ -162,14 +173,16 @@ class FuzzTest {
       HttpResponse<Buffer> r = await(http.post("/v1/tasks").putHeader("Content-Type", "application/json").sendBuffer(body));
       JsonObject error = expectError(r, what, 400);
       assertTrue(codes.contains(error.getString("code")), "seed " + SEED + " " + what + ": " + error);
+      sent++;
     }
+    return sent;
   }
 
   /** The few wrong-looking values that are in fact valid creates. */
   private static boolean isAcceptable(String field, Object value) {
     return switch (field) {
       case "input", "data" -> value == null || value instanceof JsonObject;
-      case "id" -> value == null || value instanceof String id && dev.forge.tasks.task.TaskIds.isValid(id);
+      case "id" -> value == null || value instanceof String id && TaskIds.isValid(id);
       case "max_attempts" -> value == null || value instanceof Integer n && n >= 1 && n <= 100;
       case "type" -> "held".equals(value);
       default -> false;
@@ -183,13 +196,12 @@ class FuzzTest {
       .sendBuffer(Buffer.buffer("{\"type\":\"held\",\"input\":{\"text\":\"" + "x".repeat(1_100_000) + "\"}}")));
     assertEquals("body_too_large", expectError(big, "1.1 MB body", 413).getString("code"));
     // The server answers and closes; a raw socket reads the answer whatever the client library makes of the close.
-    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+    try (Socket socket = new Socket("127.0.0.1", port)) {
       socket.getOutputStream().write(("GET /v1/tasks HTTP/1.1\r\nHost: x\r\nX-Big: " + "y".repeat(40_000)
         + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       String reply = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertTrue(reply.startsWith("HTTP/1.1 400"), reply);
       assertTrue(reply.contains("application/json") && reply.contains("\"error\""), reply);
-      requests++;
     }
     HttpResponse<Buffer> media = await(http.post("/v1/tasks").putHeader("Content-Type", "text/plain").sendBuffer(Buffer.buffer("{}")));
     assertEquals("unsupported_media_type", expectError(media, "text/plain", 415).getString("code"));
@@ -219,10 +231,8 @@ class FuzzTest {
       .getJsonArray("jobs").getJsonObject(0);
     Object[] bad = {Double.NaN, -0.1, 1.5, Double.POSITIVE_INFINITY, "half", new JsonObject()};
     for (Object progress : bad) {
-      Throwable failure = bus.request(Addresses.JOB_PROGRESS, new JsonObject().put("id", "fuzz-progress")
-          .put("attempt", claimed.getInteger("attempt")).put("progress", progress))
-        .toCompletionStage().toCompletableFuture().handle((ok, err) -> err).get(10, TimeUnit.SECONDS);
-      ApiError error = ApiError.fromThrowable(failure instanceof java.util.concurrent.CompletionException c ? c.getCause() : failure);
+      ApiError error = ApiError.fromThrowable(LiveNode.failure(bus.request(Addresses.JOB_PROGRESS,
+        new JsonObject().put("id", "fuzz-progress").put("attempt", claimed.getInteger("attempt")).put("progress", progress))));
       assertNotNull(error, "progress " + progress + " was accepted");
       assertEquals(400, error.status());
       assertEquals("progress", error.param());
@@ -231,14 +241,22 @@ class FuzzTest {
     assertEquals(0.0, after.bodyAsJsonObject().getDouble("progress"));
   }
 
+  /** Its own burst of abuse (whatever the other tests did, in whatever order), then the server still serves. */
   @Test
   void serverIsHealthyAfterAllThat() throws Exception {
-    malformedIdsAreNotFoundOrRefused();
+    int sent = malformedIds(new Random(SEED + 3), 300) + brokenBodies(new Random(SEED + 4), 300);
+    assertTrue(sent >= 400, "only " + sent + " malformed requests were sent");
     assertEquals(200, await(http.get("/health").send()).statusCode());
     assertEquals(200, await(http.get("/ready").send()).statusCode());
     HttpResponse<Buffer> ok = await(http.post("/v1/tasks").putHeader("Content-Type", "application/json")
       .sendBuffer(new JsonObject().put("type", "held").put("id", "still-works").toBuffer()));
     assertEquals(202, ok.statusCode(), ok.bodyAsString());
-    assertTrue(requests > 0);
+    HttpResponse<Buffer> read = await(http.get("/v1/tasks/still-works").send());
+    assertEquals(200, read.statusCode(), read.bodyAsString());
+    assertEquals(ok.bodyAsJsonObject(), read.bodyAsJsonObject());
+    HttpResponse<Buffer> listed = await(http.get("/v1/tasks?type=held&status=pending").send());
+    assertEquals(200, listed.statusCode(), listed.bodyAsString());
+    assertTrue(listed.bodyAsJsonObject().getJsonArray("data").stream()
+      .anyMatch(t -> ((JsonObject) t).getString("id").equals("still-works")), listed.bodyAsString());
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forge.tasks.client.TasksClient;
 import dev.forge.tasks.config.TasksConfig;
 import dev.forge.tasks.support.CuttableProxy;
 import dev.forge.tasks.support.LiveNode;
@@ -26,8 +27,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -120,7 +122,7 @@ class OutageTest {
     assertTrue(accepted.size() > 0);
 
     // Every 202 was committed: each accepted task is found and runs to completion once the database is back.
-    var client = new dev.forge.tasks.client.TasksClient(target.node.vertx());
+    var client = new TasksClient(target.node.vertx());
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
     Set<String> open = new HashSet<>(accepted);
     while (!open.isEmpty() && System.nanoTime() < until) {
@@ -128,7 +130,7 @@ class OutageTest {
         JsonObject t;
         try {
           t = await(client.get(id));
-        } catch (java.util.concurrent.ExecutionException notYet) {
+        } catch (ExecutionException notYet) {
           break; // The store is still reconnecting; look again shortly.
         }
         if (t.getString("status").equals("completed")) {

@@ -8,6 +8,7 @@ import dev.forge.tasks.support.LiveNode;
 import dev.forge.tasks.support.TestDatabase;
 import dev.forge.tasks.support.TestNodes;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,7 +71,7 @@ class PipelineTest {
     long n = 0;
     String after = null;
     while (true) {
-      JsonObject query = new JsonObject().put("limit", 100).put("status", new io.vertx.core.json.JsonArray().add("completed"));
+      JsonObject query = new JsonObject().put("limit", 100).put("status", new JsonArray().add("completed"));
       if (after != null) {
         query.put("after", after);
       }

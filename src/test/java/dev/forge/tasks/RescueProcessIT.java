@@ -1,13 +1,17 @@
 package dev.forge.tasks;
 
+import static dev.forge.tasks.support.LiveNode.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forge.tasks.client.TasksClient;
+import dev.forge.tasks.support.LiveNode;
 import dev.forge.tasks.support.TestDatabase;
 import dev.forge.tasks.support.TestNodes;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
 import java.io.File;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,16 +35,14 @@ class RescueProcessIT {
   private static final long LEASE_MS = 3000;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private Process victim;
-  private TasksNode rescuer;
+  private LiveNode rescuer;
 
   @AfterEach
   void cleanUp() throws Exception {
     if (victim != null && victim.isAlive()) {
       victim.destroyForcibly();
     }
-    if (rescuer != null) {
-      rescuer.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
+    LiveNode.stop(rescuer);
   }
 
   private HttpResponse<String> get(String url) throws Exception {
@@ -66,7 +68,7 @@ class RescueProcessIT {
         if (get(base + "/ready").statusCode() == 200) {
           break;
         }
-      } catch (java.io.IOException notYet) {
+      } catch (IOException notYet) {
         victim.waitFor(200, TimeUnit.MILLISECONDS);
       }
     }
@@ -94,19 +96,18 @@ class RescueProcessIT {
     victim.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     long killedAt = System.nanoTime();
 
-    rescuer = TasksNode.start(TestNodes.config(db, Map.of("TASKS_JOB_TYPES", "sleep",
-        "TASKS_LEASE_MS", Long.toString(LEASE_MS))))
-      .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-    var bus = new dev.forge.tasks.client.TasksClient(rescuer.vertx());
-    JsonObject now = bus.get("rescue-me").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    rescuer = LiveNode.start(TestNodes.config(db, Map.of("TASKS_JOB_TYPES", "sleep",
+      "TASKS_LEASE_MS", Long.toString(LEASE_MS))));
+    var bus = new TasksClient(rescuer.node.vertx());
+    JsonObject now = await(bus.get("rescue-me"), 10);
     long rescuedAfterMs = -1;
     while (!now.getString("status").equals("completed")) {
       if (rescuedAfterMs < 0 && now.getJsonObject("data").getInteger("attempt", 1) == 2) {
         rescuedAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
       }
       assertTrue(System.nanoTime() - killedAt < TimeUnit.SECONDS.toNanos(30), now.encode());
-      rescuer.vertx().timer(50).toCompletionStage().toCompletableFuture().get();
-      now = bus.get("rescue-me").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      await(rescuer.node.vertx().timer(50));
+      now = await(bus.get("rescue-me"), 10);
     }
     assertEquals(2, now.getJsonObject("data").getInteger("attempt"), now.encode());
     assertEquals(2000, now.getJsonObject("data").getInteger("slept_ms"));
@@ -122,21 +123,20 @@ class RescueProcessIT {
     // A long lease: were the task not handed back, the other node would wait 60 s for it.
     String base = startVictim(db, TestNodes.freePort(), log, 60_000);
     runOnVictim(base, "hand-me-over", 1500);
-    rescuer = TasksNode.start(TestNodes.config(db, Map.of("TASKS_JOB_TYPES", "sleep", "TASKS_LEASE_MS", "60000")))
-      .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    rescuer = LiveNode.start(TestNodes.config(db, Map.of("TASKS_JOB_TYPES", "sleep", "TASKS_LEASE_MS", "60000")));
     long sigterm = System.nanoTime();
     victim.destroy(); // SIGTERM
     assertTrue(victim.waitFor(30, TimeUnit.SECONDS), "the node did not stop on SIGTERM");
-    var bus = new dev.forge.tasks.client.TasksClient(rescuer.vertx());
-    JsonObject now = bus.get("hand-me-over").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    var bus = new TasksClient(rescuer.node.vertx());
+    JsonObject now = await(bus.get("hand-me-over"), 10);
     long takenAfterMs = -1;
     while (!now.getString("status").equals("completed")) {
       if (takenAfterMs < 0 && now.getJsonObject("data").getInteger("attempt", 1) == 2) {
         takenAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sigterm);
       }
       assertTrue(System.nanoTime() - sigterm < TimeUnit.SECONDS.toNanos(20), "not taken over: " + now.encode());
-      rescuer.vertx().timer(50).toCompletionStage().toCompletableFuture().get();
-      now = bus.get("hand-me-over").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      await(rescuer.node.vertx().timer(50));
+      now = await(bus.get("hand-me-over"), 10);
     }
     assertEquals(2, now.getJsonObject("data").getInteger("attempt"), now.encode());
     assertTrue(read(log).contains("Handing back 1 running sleep task"), read(log));
@@ -148,7 +148,7 @@ class RescueProcessIT {
   private static String read(Path log) {
     try {
       return Files.readString(log);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return "(no log)";
     }
   }

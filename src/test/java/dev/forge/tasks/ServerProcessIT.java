@@ -14,9 +14,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -83,14 +89,14 @@ class ServerProcessIT {
 
   /** The embedded Postgres holds real tasks: it must not run with zonky's test defaults (fsync off). */
   private static void assertDurable(String log) throws Exception {
-    java.util.regex.Matcher port = java.util.regex.Pattern.compile("Embedded Postgres ready on 127.0.0.1:(\\d+)")
+    Matcher port = Pattern.compile("Embedded Postgres ready on 127.0.0.1:(\\d+)")
       .matcher(log);
     assertTrue(port.find(), log);
-    try (java.sql.Connection c = java.sql.DriverManager.getConnection(
+    try (Connection c = DriverManager.getConnection(
       "jdbc:postgresql://127.0.0.1:" + port.group(1) + "/postgres", "postgres", null);
-         java.sql.Statement st = c.createStatement()) {
+         Statement st = c.createStatement()) {
       for (String setting : new String[] {"fsync", "synchronous_commit"}) {
-        try (java.sql.ResultSet rs = st.executeQuery("SHOW " + setting)) {
+        try (ResultSet rs = st.executeQuery("SHOW " + setting)) {
           assertTrue(rs.next());
           assertEquals("on", rs.getString(1), setting);
         }

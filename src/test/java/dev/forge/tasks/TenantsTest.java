@@ -9,7 +9,6 @@ import dev.forge.tasks.config.TasksConfig;
 import dev.forge.tasks.support.LiveNode;
 import dev.forge.tasks.support.TestDatabase;
 import dev.forge.tasks.support.TestNodes;
-import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;

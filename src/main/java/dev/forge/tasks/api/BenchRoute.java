@@ -1,6 +1,7 @@
 package dev.forge.tasks.api;
 
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
@@ -20,6 +21,6 @@ final class BenchRoute {
   }
 
   static void constant(RoutingContext ctx) {
-    ctx.response().putHeader("Content-Type", "application/json").putHeader("ETag", "\"bench-1\"").end(BODY);
+    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, ApiHeaders.JSON).putHeader(HttpHeaders.ETAG, "\"bench-1\"").end(BODY);
   }
 }

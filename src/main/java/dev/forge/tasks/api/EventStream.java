@@ -2,6 +2,7 @@ package dev.forge.tasks.api;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 
@@ -19,12 +20,12 @@ final class EventStream extends TaskSubscription {
   private final long keepAliveMs;
   private long sentVersion;
   private long keepAlive = -1;
-  private Watchers.Update backlog;
+  private TaskState backlog;
 
   EventStream(Vertx vertx, Watchers watchers, RoutingContext ctx, String tenant, String id, long keepAliveMs) {
     super(vertx, watchers, ctx, tenant, id);
     this.keepAliveMs = keepAliveMs;
-    String last = ctx.request().getHeader("Last-Event-ID");
+    String last = ctx.request().getHeader(ApiHeaders.LAST_EVENT_ID);
     try {
       this.sentVersion = last == null ? 0 : Long.parseLong(last.trim());
     } catch (NumberFormatException e) {
@@ -33,12 +34,12 @@ final class EventStream extends TaskSubscription {
   }
 
   @Override
-  protected void onCurrent(Watchers.Update state) {
+  protected void onCurrent(TaskState state) {
     HttpServerResponse response = ctx.response();
     response.setChunked(true)
-      .putHeader("Content-Type", "text/event-stream; charset=utf-8")
-      .putHeader("Cache-Control", "no-cache")
-      .putHeader("X-Accel-Buffering", "no");
+      .putHeader(HttpHeaders.CONTENT_TYPE, ApiHeaders.EVENT_STREAM)
+      .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
+      .putHeader(ApiHeaders.X_ACCEL_BUFFERING, "no");
     keepAlive = vertx.setPeriodic(keepAliveMs, t -> response.write(KEEP_ALIVE));
     if (state.version() > sentVersion || state.terminal()) {
       send(state);
@@ -48,12 +49,12 @@ final class EventStream extends TaskSubscription {
   }
 
   @Override
-  protected void onChange(Watchers.Update update) {
-    if (update.deleted()) {
+  protected void onLaterChange(TaskChange change) {
+    if (change.deleted()) {
       finish();
       ctx.response().end();
-    } else if (update.version() > sentVersion) {
-      send(update);
+    } else if (change.version() > sentVersion) {
+      send(change.state());
     }
   }
 
@@ -64,27 +65,27 @@ final class EventStream extends TaskSubscription {
     }
   }
 
-  private void send(Watchers.Update update) {
+  private void send(TaskState state) {
     HttpServerResponse response = ctx.response();
-    if (!update.terminal() && response.writeQueueFull()) {
+    if (!state.terminal() && response.writeQueueFull()) {
       if (backlog == null) {
         response.drainHandler(v -> {
-          Watchers.Update next = backlog;
+          TaskState next = backlog;
           backlog = null;
           if (next != null && !done()) {
             send(next);
           }
         });
       }
-      backlog = update;
+      backlog = state;
       return;
     }
-    sentVersion = update.version();
-    Buffer data = update.body();
+    sentVersion = state.version();
+    Buffer data = state.body();
     Buffer event = Buffer.buffer(data.length() + 64)
-      .appendString("event: task.updated\nid: ").appendString(Long.toString(update.version()))
+      .appendString("event: task.updated\nid: ").appendString(Long.toString(state.version()))
       .appendString("\ndata: ").appendBuffer(data).appendString("\n\n");
-    if (update.terminal()) {
+    if (state.terminal()) {
       finish();
       response.end(event);
     } else {

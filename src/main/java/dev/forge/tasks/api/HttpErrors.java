@@ -2,6 +2,7 @@ package dev.forge.tasks.api;
 
 import dev.forge.tasks.bus.ApiError;
 import dev.forge.tasks.bus.ApiException;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.UUID;
@@ -33,9 +34,9 @@ final class HttpErrors {
       response.reset();
       return;
     }
-    response.setStatusCode(error.status()).putHeader("Content-Type", "application/json");
+    response.setStatusCode(error.status()).putHeader(HttpHeaders.CONTENT_TYPE, ApiHeaders.JSON);
     if (error.status() == 503) {
-      response.putHeader("Retry-After", "2");
+      response.putHeader(HttpHeaders.RETRY_AFTER, "2");
     }
     response.end(error.toResponseJson().toBuffer());
   }

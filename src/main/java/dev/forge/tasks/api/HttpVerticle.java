@@ -1,11 +1,14 @@
 package dev.forge.tasks.api;
 
 import dev.forge.tasks.bus.Addresses;
+import dev.forge.tasks.bus.ApiError;
 import dev.forge.tasks.task.TraceCache;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -16,7 +19,9 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,17 +38,12 @@ public final class HttpVerticle extends VerticleBase {
                          int maxWaiters, long keepAliveMs, boolean benchRoutes) {
   }
 
-  private static final java.util.concurrent.atomic.AtomicInteger INSTANCES = new java.util.concurrent.atomic.AtomicInteger();
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
 
   private final Settings settings;
   private final PrometheusMeterRegistry metrics;
   private final TraceCache cache;
   private HttpServer server;
-
-  /** An API without {@code /metrics} or a cache: every read goes to the store. */
-  public HttpVerticle(Settings settings) {
-    this(settings, null, null);
-  }
 
   /**
    * An API that serves {@code registry} at {@code GET /metrics} in Prometheus' text format (when
@@ -60,7 +60,7 @@ public final class HttpVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     Watchers watchers = new Watchers(settings.maxWaiters());
     if (metrics != null) {
-      io.micrometer.core.instrument.Gauge.builder("tasks.waiters", watchers, Watchers::size)
+      Gauge.builder("tasks.waiters", watchers, Watchers::size)
         .description("Long polls and event streams held by this HTTP verticle").tag("instance", Integer.toString(INSTANCES.incrementAndGet()))
         .register(metrics);
     }
@@ -88,7 +88,7 @@ public final class HttpVerticle extends VerticleBase {
     router.errorHandler(404, ctx -> HttpErrors.send(ctx, HttpErrors.routeNotFound(ctx)));
     router.errorHandler(405, ctx -> {
       String allow = allowed(ctx.request().path());
-      ctx.response().putHeader("Allow", allow);
+      ctx.response().putHeader(HttpHeaders.ALLOW, allow);
       HttpErrors.send(ctx, HttpErrors.methodNotAllowed(ctx, allow));
     });
     router.errorHandler(413, ctx -> HttpErrors.send(ctx, HttpErrors.bodyTooLarge(settings.bodyLimitBytes())));
@@ -100,8 +100,8 @@ public final class HttpVerticle extends VerticleBase {
       .setCompressionSupported(false);
     server = vertx.createHttpServer(options)
       .requestHandler(router)
-      .invalidRequestHandler(req -> req.response().setStatusCode(400).putHeader("Content-Type", "application/json")
-        .end(dev.forge.tasks.bus.ApiError.invalidParameter(null, "The HTTP request is malformed or its line or headers are too large.")
+      .invalidRequestHandler(req -> req.response().setStatusCode(400).putHeader(HttpHeaders.CONTENT_TYPE, ApiHeaders.JSON)
+        .end(ApiError.invalidParameter(null, "The HTTP request is malformed or its line or headers are too large.")
           .toResponseJson().toBuffer()));
     return watchers.start(vertx).compose(v -> server.listen()).onSuccess(s -> LOG.debug("HTTP listening on {}:{}", settings.host(), s.actualPort()));
   }
@@ -117,7 +117,7 @@ public final class HttpVerticle extends VerticleBase {
       ctx.next();
       return;
     }
-    String header = ctx.request().getHeader("Authorization");
+    String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
     String tenant = null;
     if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
       byte[] given = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
@@ -129,7 +129,7 @@ public final class HttpVerticle extends VerticleBase {
       }
     }
     if (tenant == null) {
-      ctx.response().putHeader("WWW-Authenticate", "Bearer");
+      ctx.response().putHeader(ApiHeaders.WWW_AUTHENTICATE, "Bearer");
       HttpErrors.send(ctx, HttpErrors.invalidApiKey());
       return;
     }
@@ -138,9 +138,9 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   private void requireJson(RoutingContext ctx) {
-    String type = ctx.request().getHeader("Content-Type");
-    String media = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT);
-    if (!media.equals("application/json")) {
+    String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
+    String media = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    if (!media.equals(ApiHeaders.JSON)) {
       HttpErrors.send(ctx, HttpErrors.unsupportedMediaType());
       return;
     }
@@ -170,6 +170,6 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   private static void json(RoutingContext ctx, JsonObject body) {
-    ctx.response().putHeader("Content-Type", "application/json").end(body.toBuffer());
+    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, ApiHeaders.JSON).end(body.toBuffer());
   }
 }

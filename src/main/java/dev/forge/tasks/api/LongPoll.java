@@ -2,6 +2,7 @@ package dev.forge.tasks.api;
 
 import dev.forge.tasks.bus.ApiError;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -11,28 +12,28 @@ import io.vertx.ext.web.RoutingContext;
 final class LongPoll extends TaskSubscription {
 
   private final String ifNoneMatch;
-  private Watchers.Update current;
+  private TaskState current;
   private String reference;
   private long timer = -1;
 
   LongPoll(Vertx vertx, Watchers watchers, RoutingContext ctx, String tenant, String id) {
     super(vertx, watchers, ctx, tenant, id);
-    this.ifNoneMatch = ctx.request().getHeader("If-None-Match");
+    this.ifNoneMatch = ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH);
   }
 
   /** Starts waiting; answers at the latest after {@code waitSeconds}. */
-  void start(int waitSeconds, TaskReader read) {
+  void start(int waitSeconds, TaskReader reader) {
     timer = vertx.setTimer(waitSeconds * 1000L, t -> {
       timer = -1;
       if (!done() && current != null) {
         answer(current); // Still reading at the deadline: the bus timeout answers if the store never does.
       }
     });
-    start(read);
+    start(reader);
   }
 
   @Override
-  protected void onCurrent(Watchers.Update state) {
+  protected void onCurrent(TaskState state) {
     current = state;
     reference = ifNoneMatch != null ? ifNoneMatch : state.etag();
     if (state.terminal() || !TaskRoutes.etagMatches(reference, state.etag())) {
@@ -41,14 +42,14 @@ final class LongPoll extends TaskSubscription {
   }
 
   @Override
-  protected void onChange(Watchers.Update update) {
-    if (update.deleted()) {
+  protected void onLaterChange(TaskChange change) {
+    if (change.deleted()) {
       finish();
       HttpErrors.send(ctx, ApiError.taskNotFound(id));
-    } else if (update.version() > current.version()) {
-      current = update;
-      if (update.terminal() || !TaskRoutes.etagMatches(reference, update.etag())) {
-        answer(update);
+    } else if (change.version() > current.version()) {
+      current = change.state();
+      if (current.terminal() || !TaskRoutes.etagMatches(reference, current.etag())) {
+        answer(current);
       }
     }
   }
@@ -60,7 +61,7 @@ final class LongPoll extends TaskSubscription {
     }
   }
 
-  private void answer(Watchers.Update state) {
+  private void answer(TaskState state) {
     finish();
     TaskRoutes.sendState(ctx, state, ifNoneMatch);
   }

@@ -2,8 +2,7 @@ package dev.forge.tasks.api;
 
 import dev.forge.tasks.bus.ApiError;
 import dev.forge.tasks.bus.ApiException;
-import dev.forge.tasks.task.TaskIds;
-import dev.forge.tasks.task.TaskStatus;
+import dev.forge.tasks.bus.ListQuery;
 import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -16,45 +15,32 @@ final class QueryParams {
   }
 
   /**
-   * The {@code GET /v1/tasks} query as the bus body of {@code tasks.list} (without the tenant):
-   * {@code limit} 1-100, {@code order} asc|desc, {@code after}/{@code before} task ids,
-   * {@code status} a comma-separated list, {@code type}. Each given at most once.
+   * The {@code GET /v1/tasks} query, each parameter given at most once: {@code limit},
+   * {@code order}, {@code after}, {@code before}, {@code type}, and {@code status} as a
+   * comma-separated list, as the body of {@code tasks.list} (without the tenant) that holds what the
+   * client gave; {@link ListQuery#from} judges the values.
    */
   static JsonObject listQuery(MultiMap params) {
     JsonObject query = new JsonObject();
     String limit = single(params, "limit");
     if (limit != null) {
-      query.put("limit", integer("limit", limit, 1, 100));
+      // A whole number goes on as a number; any other text as text, which ListQuery refuses.
+      query.put("limit", isWholeNumber(limit) && Long.parseLong(limit) <= Integer.MAX_VALUE
+        ? (Object) Integer.parseInt(limit) : limit);
     }
-    String order = single(params, "order");
-    if (order != null && !order.equals("asc") && !order.equals("desc")) {
-      throw new ApiException(ApiError.invalidParameter("order", "'order' must be 'asc' or 'desc'."));
-    }
-    query.put("order", order);
-    for (String cursor : List.of("after", "before")) {
-      String v = single(params, cursor);
-      if (v != null && !TaskIds.isValid(v)) {
-        throw new ApiException(ApiError.invalidParameter(cursor, "'" + cursor + "' must be a task id."));
-      }
-      query.put(cursor, v);
+    for (String name : List.of("order", "after", "before", "type")) {
+      query.put(name, single(params, name));
     }
     String status = single(params, "status");
     if (status != null) {
       JsonArray statuses = new JsonArray();
       for (String s : status.split(",", -1)) {
-        if (TaskStatus.fromWire(s.trim()) == null) {
-          throw new ApiException(ApiError.invalidParameter("status",
-            "'status' must be one or more of pending, in_progress, completed, failed, cancelled."));
-        }
         statuses.add(s.trim());
       }
       query.put("status", statuses);
     }
-    String type = single(params, "type");
-    if (type != null && (type.isEmpty() || type.length() > 128)) {
-      throw new ApiException(ApiError.invalidParameter("type", "'type' must be a task type."));
-    }
-    return query.put("type", type);
+    ListQuery.from(query);
+    return query;
   }
 
   static String single(MultiMap params, String name) {
@@ -66,7 +52,7 @@ final class QueryParams {
   }
 
   static int integer(String name, String value, int min, int max) {
-    if (value.length() > 0 && value.length() <= 10 && value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+    if (isWholeNumber(value)) {
       long n = Long.parseLong(value);
       if (n >= min && n <= max) {
         return (int) n;
@@ -74,5 +60,9 @@ final class QueryParams {
     }
     throw new ApiException(ApiError.invalidParameter(name,
       "'" + name + "' must be a whole number from " + min + " to " + max + "."));
+  }
+
+  private static boolean isWholeNumber(String value) {
+    return value.length() > 0 && value.length() <= 10 && value.chars().allMatch(c -> c >= '0' && c <= '9');
   }
 }

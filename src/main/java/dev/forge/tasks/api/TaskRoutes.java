@@ -3,26 +3,25 @@ package dev.forge.tasks.api;
 import dev.forge.tasks.bus.Addresses;
 import dev.forge.tasks.bus.ApiError;
 import dev.forge.tasks.bus.ApiException;
-import dev.forge.tasks.task.TaskIds;
+import dev.forge.tasks.bus.CreateRequest;
+import dev.forge.tasks.bus.TaskStatus;
+import dev.forge.tasks.bus.TaskIds;
 import dev.forge.tasks.task.TraceCache;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Set;
 
 /** The {@code /v1/tasks} handlers: HTTP in, one bus request to the store, HTTP out. */
 final class TaskRoutes {
 
   static final String TENANT = "tenant";
-  private static final Set<String> CREATE_FIELDS = Set.of("type", "id", "input", "data", "max_attempts");
 
   private final Vertx vertx;
   private final DeliveryOptions busOptions;
@@ -30,7 +29,7 @@ final class TaskRoutes {
   private final long keepAliveMs;
 
   private final TraceCache cache;
-  private final Map<String, Future<Watchers.Update>> reading = new HashMap<>();
+  private final TaskReader reader;
 
   TaskRoutes(Vertx vertx, long busTimeoutMs, Watchers watchers, long keepAliveMs, TraceCache cache) {
     this.vertx = vertx;
@@ -38,6 +37,7 @@ final class TaskRoutes {
     this.busOptions = new DeliveryOptions().setSendTimeout(busTimeoutMs);
     this.watchers = watchers;
     this.keepAliveMs = keepAliveMs;
+    this.reader = new TaskReader(vertx, busOptions, cache);
   }
 
   void get(RoutingContext ctx) {
@@ -55,14 +55,14 @@ final class TaskRoutes {
       return;
     }
     if (wait > 0) {
-      new LongPoll(vertx, watchers, ctx, ctx.get(TENANT), id).start(wait, this::read);
+      new LongPoll(vertx, watchers, ctx, ctx.get(TENANT), id).start(wait, reader);
       return;
     }
-    read(ctx.get(TENANT), id).onComplete(done -> {
+    reader.read(ctx.get(TENANT), id).onComplete(done -> {
       if (done.failed()) {
         HttpErrors.send(ctx, done.cause());
       } else {
-        sendState(ctx, done.result(), ctx.request().getHeader("If-None-Match"));
+        sendState(ctx, done.result(), ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH));
       }
     });
   }
@@ -73,37 +73,19 @@ final class TaskRoutes {
       HttpErrors.send(ctx, ApiError.taskNotFound(id));
       return;
     }
-    new EventStream(vertx, watchers, ctx, ctx.get(TENANT), id, keepAliveMs).start(this::read);
-  }
-
-  /** The task's current state: from the node's cache when it holds the task, else through the store. */
-  Future<Watchers.Update> read(String tenant, String id) {
-    TraceCache.Entry cached = cache == null ? null : cache.get(tenant, id);
-    if (cached != null) {
-      return Future.succeededFuture(Watchers.Update.of(cached));
-    }
-    // Concurrent misses for one task (a burst of new watchers) share one store read.
-    String key = tenant + '\u0000' + id;
-    Future<Watchers.Update> pending = reading.get(key);
-    if (pending != null) {
-      return pending;
-    }
-    Future<Watchers.Update> read = request(Addresses.GET, new JsonObject().put("tenant", tenant).put("id", id))
-      .map(reply -> Watchers.Update.of((JsonObject) reply.body(), reply.headers()));
-    reading.put(key, read);
-    return read.andThen(done -> reading.remove(key));
+    new EventStream(vertx, watchers, ctx, ctx.get(TENANT), id, keepAliveMs).start(reader);
   }
 
   /** 304 when {@code ifNoneMatch} names the state's tag, else 200 with the Trace. */
-  static void sendState(RoutingContext ctx, Watchers.Update state, String ifNoneMatch) {
-    HttpServerResponse response = ctx.response().putHeader("ETag", state.etag());
+  static void sendState(RoutingContext ctx, TaskState state, String ifNoneMatch) {
+    HttpServerResponse response = ctx.response().putHeader(HttpHeaders.ETAG, state.etag());
     if (!state.terminal()) {
-      response.putHeader("Poll-After-Ms", "pending".equals(state.status()) ? "1000" : "500");
+      response.putHeader(ApiHeaders.POLL_AFTER_MS, state.status() == TaskStatus.PENDING ? "1000" : "500");
     }
     if (etagMatches(ifNoneMatch, state.etag())) {
       response.setStatusCode(304).end();
     } else {
-      response.putHeader("Content-Type", "application/json").end(state.body());
+      response.putHeader(HttpHeaders.CONTENT_TYPE, ApiHeaders.JSON).end(state.body());
     }
   }
 
@@ -113,7 +95,7 @@ final class TaskRoutes {
       return;
     }
     for (String field : body.fieldNames()) {
-      if (!CREATE_FIELDS.contains(field)) {
+      if (!CreateRequest.FIELDS.contains(field)) {
         HttpErrors.send(ctx, ApiError.invalidParameter(field, "Unknown field '" + ApiError.printable(field) + "'."));
         return;
       }
@@ -126,7 +108,7 @@ final class TaskRoutes {
       Message<Object> reply = acknowledged(done.result());
       boolean created = "true".equals(reply.headers().get(Addresses.HEADER_CREATED));
       if (created) {
-        ctx.response().putHeader("Location", "/v1/tasks/" + ((JsonObject) reply.body()).getString("id"));
+        ctx.response().putHeader(HttpHeaders.LOCATION, "/v1/tasks/" + ((JsonObject) reply.body()).getString("id"));
       }
       sendTrace(ctx, reply, created ? 202 : 200);
     });
@@ -144,7 +126,7 @@ final class TaskRoutes {
       if (done.failed()) {
         HttpErrors.send(ctx, done.cause());
       } else {
-        ctx.response().putHeader("Content-Type", "application/json").end(((JsonObject) done.result().body()).toBuffer());
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, ApiHeaders.JSON).end(((JsonObject) done.result().body()).toBuffer());
       }
     });
   }
@@ -170,7 +152,7 @@ final class TaskRoutes {
       }
       JsonObject reply = (JsonObject) acknowledged(done.result()).body();
       if ("task.deleted".equals(reply.getString("object"))) {
-        ctx.response().putHeader("Content-Type", "application/json").end(reply.toBuffer());
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, ApiHeaders.JSON).end(reply.toBuffer());
       } else {
         sendTrace(ctx, done.result(), 200);
       }
@@ -199,7 +181,7 @@ final class TaskRoutes {
 
   private static void sendTrace(RoutingContext ctx, Message<Object> reply, int status) {
     ctx.response().setStatusCode(status);
-    sendState(ctx, Watchers.Update.of((JsonObject) reply.body(), reply.headers()), null);
+    sendState(ctx, TaskState.of((JsonObject) reply.body(), reply.headers()), null);
   }
 
   /** {@code If-None-Match} may list several tags, weak or strong, or be {@code *}. */

@@ -16,7 +16,7 @@ abstract class TaskSubscription implements Watchers.Watcher {
   protected final String id;
   private final Watchers watchers;
   private final String tenant;
-  private Watchers.Update early;
+  private TaskChange early;
   private boolean current;
   private boolean done;
 
@@ -28,14 +28,14 @@ abstract class TaskSubscription implements Watchers.Watcher {
     this.id = id;
   }
 
-  /** Subscribes, then reads through {@code read}; answers 503 when the node holds too many waiters. */
-  final void start(TaskReader read) {
+  /** Subscribes, then reads through {@code reader}; answers 503 when the node holds too many waiters. */
+  final void start(TaskReader reader) {
     if (!watchers.add(tenant, id, this)) {
       HttpErrors.send(ctx, HttpErrors.tooManyWaiters());
       return;
     }
     ctx.response().closeHandler(v -> finish());
-    read.read(tenant, id).onComplete(got -> {
+    reader.read(tenant, id).onComplete(got -> {
       if (done) {
         return;
       }
@@ -44,9 +44,9 @@ abstract class TaskSubscription implements Watchers.Watcher {
         HttpErrors.send(ctx, got.cause());
         return;
       }
-      Watchers.Update state = got.result();
+      TaskState state = got.result();
       if (early != null && early.version() > state.version()) {
-        state = early;
+        state = early.state();
       }
       current = true;
       onCurrent(state);
@@ -54,24 +54,24 @@ abstract class TaskSubscription implements Watchers.Watcher {
   }
 
   @Override
-  public final void onUpdate(Watchers.Update update) {
+  public final void onChange(TaskChange change) {
     if (done) {
       return;
     }
     if (!current) {
-      if (early == null || update.version() > early.version()) {
-        early = update;
+      if (early == null || change.version() > early.version()) {
+        early = change;
       }
       return;
     }
-    onChange(update);
+    onLaterChange(change);
   }
 
   /** The state when the subscription began (the read, or a newer change). */
-  protected abstract void onCurrent(Watchers.Update state);
+  protected abstract void onCurrent(TaskState state);
 
   /** A change published after {@link #onCurrent}; may be older than what was already seen. */
-  protected abstract void onChange(Watchers.Update update);
+  protected abstract void onLaterChange(TaskChange change);
 
   /** Called once when the subscription ends, to release timers. */
   protected abstract void onFinish();

@@ -1,13 +1,10 @@
 package dev.forge.tasks.api;
 
 import dev.forge.tasks.bus.Addresses;
-import dev.forge.tasks.task.TraceCache;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,45 +19,21 @@ import java.util.Map;
  */
 final class Watchers {
 
-  /** One change of a task, as published by the store. */
-  record Update(long version, String etag, String status, JsonObject trace, boolean deleted, Buffer encoded) {
-
-    static Update of(JsonObject trace, MultiMap headers) {
-      return new Update(Long.parseLong(headers.get(Addresses.HEADER_VERSION)), headers.get(Addresses.HEADER_ETAG),
-        headers.get(Addresses.HEADER_STATUS), trace, "true".equals(headers.get(Addresses.HEADER_DELETED)), null);
-    }
-
-    static Update of(TraceCache.Entry cached) {
-      return new Update(cached.version(), cached.etag(), cached.status(), null, false, cached.body());
-    }
-
-    /** The Trace as JSON bytes (already encoded, and {@code trace} null, when it came from the cache). */
-    Buffer body() {
-      return encoded != null ? encoded : trace.toBuffer();
-    }
-
-    boolean terminal() {
-      return "completed".equals(status) || "failed".equals(status) || "cancelled".equals(status);
-    }
-  }
-
   /** Something waiting for changes of one task. */
   interface Watcher {
-    void onUpdate(Update update);
+    void onChange(TaskChange change);
   }
 
   private final Map<String, List<Watcher>> byTask = new HashMap<>();
   private final int maxWatchers;
   private int count;
-  private MessageConsumer<JsonObject> consumer;
 
   Watchers(int maxWatchers) {
     this.maxWatchers = maxWatchers;
   }
 
   Future<Void> start(Vertx vertx) {
-    consumer = vertx.eventBus().consumer(Addresses.UPDATED, this::dispatch);
-    return consumer.completion();
+    return vertx.eventBus().<JsonObject>consumer(Addresses.UPDATED, this::dispatch).completion();
   }
 
   /** Adds a watcher; false when this verticle already holds its maximum. */
@@ -94,10 +67,10 @@ final class Watchers {
     if (list == null) {
       return;
     }
-    Update update = Update.of(message.body(), headers);
+    TaskChange change = TaskChange.of(message.body(), headers);
     // A watcher may remove itself while being told: iterate over a copy.
     for (Watcher w : List.copyOf(list)) {
-      w.onUpdate(update);
+      w.onChange(change);
     }
   }
 

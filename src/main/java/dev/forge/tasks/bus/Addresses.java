@@ -1,12 +1,15 @@
 package dev.forge.tasks.bus;
 
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+
 /**
  * Every event-bus address of the Tasks server, with its contract. No other class spells an address.
  *
- * <p>Bodies and replies are {@link io.vertx.core.json.JsonObject}s. A task is always named by
+ * <p>Bodies and replies are {@link JsonObject}s. A task is always named by
  * {@code tenant} (optional; {@value #DEFAULT_TENANT} when absent) and {@code id}. A Trace is the
  * task object of API.md: {@code id, object, type, status, progress, data, created_at, updated_at,
- * failure_reason}. Failures are {@link io.vertx.core.eventbus.ReplyException}s whose
+ * failure_reason}. Failures are {@link ReplyException}s whose
  * {@code failureCode()} is the HTTP status of API.md and whose message is the JSON
  * {@code {"code", "message", "param"}}; {@link ApiError#fromThrowable} decodes them. A reply that
  * carries a Trace also carries the headers of {@link #UPDATED} ({@link #HEADER_TASK_ID},

@@ -2,7 +2,6 @@ package dev.forge.tasks.bus;
 
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 
@@ -76,12 +75,6 @@ public record ApiError(int status, String code, String message, String param) {
   /** Answers a bus request with this error. */
   public void failReply(Message<?> message) {
     message.fail(status, new JsonObject().put("code", code).put("message", this.message).put("param", param).encode());
-  }
-
-  /** The exception form, for futures on the requesting side (tests, {@code TasksClient}). */
-  public ReplyException toException() {
-    return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, status,
-      new JsonObject().put("code", code).put("message", message).put("param", param).encode());
   }
 
   /**

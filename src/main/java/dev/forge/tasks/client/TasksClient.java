@@ -10,6 +10,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 
 /**
  * The Tasks API for code in the same Vert.x cluster, over the event bus: the same operations and
@@ -74,7 +75,7 @@ public final class TasksClient {
   public Future<JsonObject> list(int limit, String... statuses) {
     JsonObject query = new JsonObject().put("limit", limit);
     if (statuses.length > 0) {
-      query.put("status", new JsonArray(java.util.List.of((Object[]) statuses)));
+      query.put("status", new JsonArray(List.of((Object[]) statuses)));
     }
     return list(query);
   }

@@ -1,6 +1,7 @@
 package dev.forge.tasks.config;
 
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -8,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -97,14 +99,14 @@ public final class ConfigLoader {
   /** The configuration from a JSON object and an environment; the environment wins. */
   public static TasksConfig load(JsonObject json, Map<String, String> env) {
     ConfigLoader c = new ConfigLoader();
-    Set<String> known = new java.util.HashSet<>();
+    Set<String> known = new HashSet<>();
     for (String[] s : SETTINGS) {
       known.add(s[0]);
       String value = s[2];
       String source = "default";
       if (json.containsKey(s[0]) && json.getValue(s[0]) != null) {
         Object v = json.getValue(s[0]);
-        value = v instanceof io.vertx.core.json.JsonArray a ? String.join(",", a.stream().map(String::valueOf).toList())
+        value = v instanceof JsonArray a ? String.join(",", a.stream().map(String::valueOf).toList())
           : String.valueOf(v);
         source = "config key '" + s[0] + "'";
       }
@@ -181,16 +183,7 @@ public final class ConfigLoader {
   }
 
   private int integer(String key, int min, int max) {
-    String v = string(key);
-    try {
-      int n = Integer.parseInt(v.trim());
-      if (n < min || n > max) {
-        throw bad(key, "must be from " + min + " to " + max);
-      }
-      return n;
-    } catch (NumberFormatException e) {
-      throw bad(key, "must be a whole number");
-    }
+    return (int) longInteger(key, min, max);
   }
 
   private long longInteger(String key, long min, long max) {
@@ -208,7 +201,7 @@ public final class ConfigLoader {
 
   private String oneOf(String key, String... allowed) {
     String v = string(key).trim();
-    if (!java.util.List.of(allowed).contains(v)) {
+    if (!List.of(allowed).contains(v)) {
       throw bad(key, "must be one of " + String.join(", ", allowed));
     }
     return v;

@@ -33,4 +33,30 @@ public record TasksConfig(
   public boolean embeddedDatabase() {
     return pgHost == null;
   }
+
+  /**
+   * Postgres' {@code statement_timeout}: half a second inside the bus timeout (at least 1 s), so
+   * that a slow statement ends as the store's own 504 before the caller's request times out.
+   */
+  public long statementTimeoutMs() {
+    return Math.max(1000, busTimeoutMs - 500);
+  }
+
+  /** Each store instance's share of {@link #pgPoolSize()} (at least one connection). */
+  public int storePoolSize() {
+    return Math.max(1, pgPoolSize / storeInstances);
+  }
+
+  /** Each HTTP instance's share of {@link #maxWaiters()} (at least one). */
+  public int httpMaxWaiters() {
+    return Math.max(1, maxWaiters / httpInstances);
+  }
+
+  /**
+   * How often expired leases are looked for: six times per lease (no more often than every 200 ms),
+   * so that a lost worker's task waits little longer than its lease.
+   */
+  public long rescueIntervalMs() {
+    return Math.max(200, leaseMs / 6);
+  }
 }

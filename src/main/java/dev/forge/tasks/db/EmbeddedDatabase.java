@@ -51,10 +51,6 @@ public final class EmbeddedDatabase implements AutoCloseable {
       .setDatabase("postgres").setUser("postgres");
   }
 
-  public int port() {
-    return postgres.getPort();
-  }
-
   @Override
   public void close() throws IOException {
     postgres.close();

@@ -2,15 +2,14 @@ package dev.forge.tasks.job;
 
 import dev.forge.tasks.bus.Addresses;
 import dev.forge.tasks.bus.ApiError;
+import dev.forge.tasks.bus.TaskStatus;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -95,8 +94,8 @@ public final class JobVerticle extends VerticleBase {
     RunningJob r = running.get(new TaskKey(m.headers().get(Addresses.HEADER_TENANT),
       m.headers().get(Addresses.HEADER_TASK_ID)));
     // Only a terminal state is final for every attempt; a lost lease shows in the reply to the next report.
-    String status = m.headers().get(Addresses.HEADER_STATUS);
-    if (r != null && ("cancelled".equals(status) || "completed".equals(status) || "failed".equals(status))) {
+    TaskStatus status = TaskStatus.fromWire(m.headers().get(Addresses.HEADER_STATUS));
+    if (r != null && status != null && status.terminal()) {
       r.cancel();
     }
   }
@@ -131,9 +130,9 @@ public final class JobVerticle extends VerticleBase {
       if (stopping) {
         return; // Leased to this worker: stop() hands them back.
       }
-      List<Object> jobs = new ArrayList<>(done.result().body().getJsonArray("jobs").getList());
-      for (Object o : jobs) {
-        start(o instanceof JsonObject j ? j : new JsonObject((Map<String, Object>) o));
+      JsonArray jobs = done.result().body().getJsonArray("jobs");
+      for (int i = 0; i < jobs.size(); i++) {
+        start(jobs.getJsonObject(i));
       }
       if (jobs.size() == ask || claimAgain) {
         claim();

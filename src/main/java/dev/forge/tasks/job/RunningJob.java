@@ -7,6 +7,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One claimed attempt. Reports from the job's thread are folded into one pending report on the
@@ -28,8 +31,8 @@ final class RunningJob implements JobContext {
   private final CpuBudget cpuBudget;
 
   private volatile boolean cancelled;
-  private final java.util.concurrent.atomic.AtomicReference<Offered> offered = new java.util.concurrent.atomic.AtomicReference<>();
-  private final java.util.concurrent.atomic.AtomicBoolean handoff = new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicReference<Offered> offered = new AtomicReference<>();
+  private final AtomicBoolean handoff = new AtomicBoolean();
   // Touched on the event loop only.
   private Double pendingProgress;
   private JsonObject pendingData;
@@ -79,7 +82,7 @@ final class RunningJob implements JobContext {
   }
 
   @Override
-  public <T> T cpu(java.util.concurrent.Callable<T> work) throws Exception {
+  public <T> T cpu(Callable<T> work) throws Exception {
     return cpuBudget.run(id, () -> cancelled, work);
   }
 

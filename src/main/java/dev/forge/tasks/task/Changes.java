@@ -1,6 +1,7 @@
 package dev.forge.tasks.task;
 
 import dev.forge.tasks.bus.Addresses;
+import dev.forge.tasks.bus.TaskStatus;
 import io.vertx.core.Context;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;

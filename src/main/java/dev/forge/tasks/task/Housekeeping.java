@@ -1,5 +1,6 @@
 package dev.forge.tasks.task;
 
+import dev.forge.tasks.bus.TaskStatus;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
@@ -17,15 +18,17 @@ final class Housekeeping {
   private static final Logger LOG = LoggerFactory.getLogger(Housekeeping.class);
 
   private final Vertx vertx;
-  private final TaskStore store;
+  private final TaskStore tasks;
+  private final JobStore jobs;
   private final Changes changes;
   private final StoreVerticle.Settings settings;
   private static final long OTHER_NODES_CHECK_MS = 5000;
   private boolean sharing;
 
-  Housekeeping(Vertx vertx, TaskStore store, Changes changes, StoreVerticle.Settings settings) {
+  Housekeeping(Vertx vertx, TaskStore tasks, JobStore jobs, Changes changes, StoreVerticle.Settings settings) {
     this.vertx = vertx;
-    this.store = store;
+    this.tasks = tasks;
+    this.jobs = jobs;
     this.changes = changes;
     this.settings = settings;
   }
@@ -40,7 +43,7 @@ final class Housekeeping {
     }
     vertx.setPeriodic(1000, timer -> {
       if (changes.metrics().pendingDue(5000)) {
-        store.countPending().onSuccess(changes.metrics()::pending);
+        tasks.countPending().onSuccess(changes.metrics()::pending);
       }
     });
     String self = settings.connect().getProperties().get("application_name");
@@ -58,7 +61,7 @@ final class Housekeeping {
    * by the check interval rather than unbounded.
    */
   private void checkAlone(String self) {
-    store.otherNodes(self).onSuccess(others -> {
+    tasks.otherNodes(StoreVerticle.APPLICATION_NAME_PREFIX, self).onSuccess(others -> {
       if (others > 0) {
         if (!sharing) {
           LOG.error("{} other tasks-server node(s) use this database, but this node is not clustered: it cannot hear"
@@ -74,7 +77,7 @@ final class Housekeeping {
   }
 
   private void rescue() {
-    store.rescue(100, settings.retryBaseMs())
+    jobs.rescue(100, settings.retryBaseMs())
       .onFailure(err -> LOG.warn("Rescue of expired leases failed: {}", err.getMessage()))
       .onSuccess(traces -> traces.forEach(changes::rescued));
   }
@@ -93,7 +96,7 @@ final class Housekeeping {
         default -> r.failedS();
       };
       if (age > 0) {
-        batches.add(store.expire(status, age, r.batch()));
+        batches.add(tasks.expire(status, age, r.batch()));
       }
     }
     // join, not all: every batch's outcome is needed, also when another batch failed.

@@ -1,10 +1,13 @@
 package dev.forge.tasks.task;
 
+import dev.forge.tasks.bus.TaskStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -17,8 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class TaskMetrics {
 
   private final MeterRegistry registry;
-  private final java.util.Map<String, Counter> counters = new java.util.concurrent.ConcurrentHashMap<>();
-  private final java.util.Map<String, DistributionSummary> batches = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final Map<String, DistributionSummary> batches = new ConcurrentHashMap<>();
   private final AtomicLong pending = new AtomicLong();
   private final AtomicLong pendingReadAt = new AtomicLong();
 

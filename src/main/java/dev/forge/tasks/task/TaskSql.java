@@ -32,11 +32,10 @@ final class TaskSql {
 
   static final String COUNT_PENDING = "SELECT count(*) FROM tasks WHERE status = 'pending'";
 
-  /** $1 this node's application name. Other nodes' sessions on this database (see {@code TasksNode}). */
+  /** $1 this node's application name, $2 the pattern of every node's (see {@code TasksNode}). Other nodes' sessions on this database. */
   static final String OTHER_NODES = """
       SELECT count(DISTINCT application_name) FROM pg_stat_activity
-      WHERE datname = current_database() AND application_name LIKE '""" + StoreVerticle.APPLICATION_NAME_PREFIX
-      + "%' AND application_name <> $1";
+      WHERE datname = current_database() AND application_name LIKE $2 AND application_name <> $1""";
 
   /** $1 tenant, $2 id. */
   static final String SEQ_OF = "SELECT seq FROM tasks WHERE tenant = $1 AND id = $2";

@@ -1,11 +1,11 @@
 package dev.forge.tasks.task;
 
 import dev.forge.tasks.bus.Addresses;
+import dev.forge.tasks.bus.TaskStatus;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -43,7 +43,7 @@ public final class TraceCache {
    * A cached task: the Trace as JSON bytes (about 0.3 KB; no object tree is kept, so a million
    * entries fit in about half a gigabyte), what ordering and HTTP need, and when it was written.
    */
-  public record Entry(long seq, long version, String etag, String status, byte[] json, boolean deleted,
+  public record Entry(long seq, long version, String etag, TaskStatus status, byte[] json, boolean deleted,
                       long writtenAt) {
 
     /** The Trace's JSON, ready to send. */
@@ -71,7 +71,6 @@ public final class TraceCache {
   /** Keys in the order they entered; may also hold keys forgotten since (evicting those is a no-op). */
   private final ConcurrentLinkedQueue<Key> arrivals = new ConcurrentLinkedQueue<>();
   private final AtomicLong queued = new AtomicLong();
-  private MessageConsumer<JsonObject> consumer;
 
   /**
    * A cache of at most {@code maxEntries} tasks, each kept at most {@code ttlMs} after its last
@@ -100,7 +99,7 @@ public final class TraceCache {
 
   /** Caches {@code t}, whose Trace JSON the caller already built. */
   void put(Trace t, JsonObject json) {
-    offer(new Key(t.tenant(), t.id()), entry(t.seq(), t.version(), t.etag(), t.status().wire(), json));
+    offer(new Key(t.tenant(), t.id()), entry(t.seq(), t.version(), t.etag(), t.status(), json));
   }
 
   void deleted(Trace t) {
@@ -119,7 +118,7 @@ public final class TraceCache {
     queued.set(0);
   }
 
-  private Entry entry(long seq, long version, String etag, String status, JsonObject json) {
+  private Entry entry(long seq, long version, String etag, TaskStatus status, JsonObject json) {
     return new Entry(seq, version, etag, status, json.toBuffer().getBytes(), false, clock.getAsLong());
   }
 
@@ -168,8 +167,7 @@ public final class TraceCache {
    * Only a clustered node needs it: alone, its own store writes every change here itself.
    */
   public Future<Void> listen(Vertx vertx) {
-    consumer = vertx.eventBus().consumer(Addresses.UPDATED, m -> offer(m.headers(), m.body()));
-    return consumer.completion();
+    return vertx.eventBus().<JsonObject>consumer(Addresses.UPDATED, m -> offer(m.headers(), m.body())).completion();
   }
 
   /**
@@ -193,11 +191,7 @@ public final class TraceCache {
     if (held != null && !expired(held) && !Entry.newer(seq, version, held)) {
       return; // Already held: this node's own store wrote it before publishing. Skip the encoding.
     }
-    offer(key, entry(seq, version, etag, h.get(Addresses.HEADER_STATUS), trace));
-  }
-
-  public Future<Void> close() {
-    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+    offer(key, entry(seq, version, etag, TaskStatus.fromWire(h.get(Addresses.HEADER_STATUS)), trace));
   }
 
   /** Keys in the arrival queue (forgotten ones included); for tests. */

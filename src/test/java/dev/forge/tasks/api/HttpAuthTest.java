@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.forge.tasks.bus.Addresses;
-import dev.forge.tasks.task.TaskStatus;
+import dev.forge.tasks.bus.TaskStatus;
 import dev.forge.tasks.task.Trace;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.forge.tasks.bus.Addresses;
 import dev.forge.tasks.bus.ApiError;
 import dev.forge.tasks.config.TasksConfig;
-import dev.forge.tasks.task.TaskStatus;
+import dev.forge.tasks.bus.TaskStatus;
 import dev.forge.tasks.task.Trace;
 import dev.forge.tasks.task.TraceCache;
 import io.vertx.core.Vertx;
@@ -92,12 +92,12 @@ class HttpCacheTest {
     Trace done = trace("remote-delete", TaskStatus.COMPLETED, 4);
     AtomicBoolean deleted = new AtomicBoolean();
     http.on(Addresses.GET, m -> {
-        if (deleted.get()) {
-          ApiError.taskNotFound("remote-delete").failReply(m);
-        } else {
-          m.reply(done.toJson(), done.headers());
-        }
-      })
+      if (deleted.get()) {
+        ApiError.taskNotFound("remote-delete").failReply(m);
+      } else {
+        m.reply(done.toJson(), done.headers());
+      }
+    })
       .compose(v -> http.on(Addresses.DELETE, m -> {
         deleted.set(true);
         m.reply(new JsonObject().put("id", done.id()).put("object", "task.deleted").put("deleted", true),

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.forge.tasks.bus.ApiError;
 import dev.forge.tasks.support.TestNodes;
-import dev.forge.tasks.task.TaskStatus;
+import dev.forge.tasks.bus.TaskStatus;
 import dev.forge.tasks.task.Trace;
 import dev.forge.tasks.task.TraceCache;
 import io.vertx.core.Future;

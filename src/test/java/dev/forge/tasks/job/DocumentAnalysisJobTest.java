@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import org.junit.jupiter.api.Test;
 
 /** {@code document_analysis}: input validation (fatal failures with a clear reason) and what a run reports. */
@@ -57,7 +58,7 @@ class DocumentAnalysisJobTest {
     }
 
     @Override
-    public <T> T cpu(java.util.concurrent.Callable<T> work) throws Exception {
+    public <T> T cpu(Callable<T> work) throws Exception {
       return work.call();
     }
 

@@ -8,8 +8,10 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The Postgres that tests run against: the server named by the standard {@code PGHOST},
@@ -21,7 +23,7 @@ public final class TestDatabase {
 
   private static EmbeddedPostgres embedded;
   private static PgConnectOptions server;
-  private static final java.util.List<String> CREATED = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private static final List<String> CREATED = new CopyOnWriteArrayList<>();
 
   private TestDatabase() {
   }

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.forge.tasks.bus.Addresses;
 import dev.forge.tasks.bus.ApiError;
+import dev.forge.tasks.bus.TaskIds;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
@@ -20,6 +21,7 @@ import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -315,7 +317,7 @@ class StoreBatchTest {
 
   @Test
   void aBatchOfCreatesIsAnnouncedOnce(Vertx vertx, VertxTestContext ctx) {
-    List<JsonObject> announced = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<JsonObject> announced = Collections.synchronizedList(new ArrayList<>());
     vertx.eventBus().<JsonObject>consumer(Addresses.JOB_AVAILABLE, m -> announced.add(m.body())).completion()
       .compose(v -> createAll(200))
       // The store announces after the turn that persisted the changes; a ping to it is answered after that.

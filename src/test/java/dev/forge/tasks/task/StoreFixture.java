@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.forge.tasks.bus.Addresses;
 import dev.forge.tasks.bus.ApiError;
+import dev.forge.tasks.bus.TaskStatus;
 import dev.forge.tasks.support.TestDatabase;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -77,7 +78,7 @@ final class StoreFixture {
    * the instances, each with its own connection pool.
    */
   Future<Void> addInstance(StoreVerticle.Settings settings) {
-    return vertx.deployVerticle(new StoreVerticle(settings)).mapEmpty();
+    return vertx.deployVerticle(new StoreVerticle(settings, TaskMetrics.none(), null)).mapEmpty();
   }
 
   private Future<Void> deploy(StoreVerticle.Settings settings, TaskMetrics metrics) {

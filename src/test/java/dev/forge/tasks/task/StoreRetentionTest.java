@@ -5,6 +5,7 @@ import static dev.forge.tasks.task.StoreFixture.report;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.forge.tasks.bus.Addresses;
+import dev.forge.tasks.bus.ApiError;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -59,8 +60,8 @@ class StoreRetentionTest {
   private static Future<Void> waitUntilGone(Vertx vertx, StoreFixture store, List<String> ids, int tries) {
     List<Future<Boolean>> gone = ids.stream().map(id -> store.request(Addresses.GET, idBody(id))
       .transform(r -> Future.succeededFuture(r.failed()
-        && dev.forge.tasks.bus.ApiError.fromThrowable(r.cause()) != null
-        && dev.forge.tasks.bus.ApiError.fromThrowable(r.cause()).status() == 404))).toList();
+        && ApiError.fromThrowable(r.cause()) != null
+        && ApiError.fromThrowable(r.cause()).status() == 404))).toList();
     return Future.all(gone).compose(all -> {
       if (gone.stream().allMatch(Future::result)) {
         return Future.succeededFuture();

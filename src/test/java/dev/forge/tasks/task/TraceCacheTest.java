@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.forge.tasks.bus.Addresses;
+import dev.forge.tasks.bus.TaskStatus;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -35,7 +36,7 @@ class TraceCacheTest {
     cache.put(trace("a", 1, 1, TaskStatus.PENDING));
     assertEquals(2, held(cache, "a").version());
     cache.put(trace("a", 1, 3, TaskStatus.COMPLETED));
-    assertEquals("completed", held(cache, "a").status());
+    assertEquals(TaskStatus.COMPLETED, held(cache, "a").status());
   }
 
   @Test
@@ -47,7 +48,7 @@ class TraceCacheTest {
     cache.put(trace("a", 1, 3, TaskStatus.COMPLETED)); // a read that raced with the deletion
     assertNull(held(cache, "a"), "the deleted task does not come back");
     cache.put(trace("a", 2, 1, TaskStatus.PENDING)); // created again: a new row
-    assertEquals("pending", held(cache, "a").status());
+    assertEquals(TaskStatus.PENDING, held(cache, "a").status());
   }
 
   @Test

@@ -1,30 +1,32 @@
-package dev.forge.tasks.task;
+package dev.forge.tasks.bus;
 
-import dev.forge.tasks.bus.Addresses;
-import dev.forge.tasks.bus.ApiError;
-import dev.forge.tasks.bus.ApiException;
 import io.vertx.core.json.JsonObject;
 
-/** Reads the fields of bus request bodies, refusing wrong types with 400 {@code invalid_parameter}. */
-final class BusBodies {
+/**
+ * Reads the fields of bus request bodies as {@link Addresses} documents them, refusing wrong types
+ * with 400 {@code invalid_parameter} naming the field.
+ */
+public final class BusBodies {
 
   private BusBodies() {
   }
 
-  static JsonObject body(Object body) {
+  /** The body as a JSON object; 400 {@code invalid_json} when it is anything else. */
+  public static JsonObject body(Object body) {
     if (body instanceof JsonObject json) {
       return json;
     }
     throw new ApiException(ApiError.invalidJson("The request body must be a JSON object."));
   }
 
-  static String tenant(JsonObject body) {
+  /** The tenant named by the body, {@link Addresses#DEFAULT_TENANT} when none. */
+  public static String tenant(JsonObject body) {
     String tenant = optString(body, "tenant");
     return tenant == null ? Addresses.DEFAULT_TENANT : tenant;
   }
 
   /** The task id; one that cannot exist is simply not found. */
-  static String id(JsonObject body) {
+  public static String id(JsonObject body) {
     Object id = body.getValue("id");
     if (!(id instanceof String s) || !TaskIds.isValid(s)) {
       throw new ApiException(ApiError.taskNotFound(id == null ? "null" : id.toString()));
@@ -32,15 +34,11 @@ final class BusBodies {
     return s;
   }
 
-  static String optString(JsonObject body, String key) {
-    Object v = body.getValue(key);
-    if (v == null || v instanceof String) {
-      return (String) v;
-    }
-    throw invalid(key, "'" + key + "' must be a string.");
+  public static String optString(JsonObject body, String key) {
+    return optional(body, key, String.class, "a string");
   }
 
-  static String string(JsonObject body, String key) {
+  public static String string(JsonObject body, String key) {
     String v = optString(body, key);
     if (v == null || v.isEmpty()) {
       throw invalid(key, "'" + key + "' is required.");
@@ -48,16 +46,12 @@ final class BusBodies {
     return v;
   }
 
-  static JsonObject optObject(JsonObject body, String key) {
-    Object v = body.getValue(key);
-    if (v == null || v instanceof JsonObject) {
-      return (JsonObject) v;
-    }
-    throw invalid(key, "'" + key + "' must be a JSON object.");
+  public static JsonObject optObject(JsonObject body, String key) {
+    return optional(body, key, JsonObject.class, "a JSON object");
   }
 
   /** An integer in [min, max], or {@code fallback} when absent. */
-  static int integer(JsonObject body, String key, int min, int max, int fallback) {
+  public static int integer(JsonObject body, String key, int min, int max, int fallback) {
     Object v = body.getValue(key);
     if (v == null) {
       return fallback;
@@ -69,7 +63,7 @@ final class BusBodies {
     throw invalid(key, "'" + key + "' must be an integer from " + min + " to " + max + ".");
   }
 
-  static int attempt(JsonObject body) {
+  public static int attempt(JsonObject body) {
     if (body.getValue("attempt") == null) {
       throw invalid("attempt", "'attempt' is required.");
     }
@@ -77,7 +71,7 @@ final class BusBodies {
   }
 
   /** A progress in [0, 1]; NaN, infinities and anything outside are refused. */
-  static Double progress(JsonObject body) {
+  public static Double progress(JsonObject body) {
     Object v = body.getValue("progress");
     if (v == null) {
       return null;
@@ -91,18 +85,22 @@ final class BusBodies {
     throw invalid("progress", "'progress' must be a number from 0.0 to 1.0.");
   }
 
-  static boolean bool(JsonObject body, String key, boolean fallback) {
-    Object v = body.getValue(key);
-    if (v == null) {
-      return fallback;
-    }
-    if (v instanceof Boolean b) {
-      return b;
-    }
-    throw invalid(key, "'" + key + "' must be true or false.");
+  public static boolean bool(JsonObject body, String key, boolean fallback) {
+    Boolean v = optional(body, key, Boolean.class, "true or false");
+    return v == null ? fallback : v;
   }
 
-  static ApiException invalid(String param, String message) {
+  /** 400 {@code invalid_parameter} naming {@code param}. */
+  public static ApiException invalid(String param, String message) {
     return new ApiException(ApiError.invalidParameter(param, message));
+  }
+
+  /** The value of {@code key}, null when absent; refused when it is not a {@code type}. */
+  private static <T> T optional(JsonObject body, String key, Class<T> type, String what) {
+    Object v = body.getValue(key);
+    if (v == null || type.isInstance(v)) {
+      return type.cast(v);
+    }
+    throw invalid(key, "'" + key + "' must be " + what + ".");
   }
 }

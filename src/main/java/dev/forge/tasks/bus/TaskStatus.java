@@ -1,4 +1,4 @@
-package dev.forge.tasks.task;
+package dev.forge.tasks.bus;
 
 import java.util.Locale;
 
