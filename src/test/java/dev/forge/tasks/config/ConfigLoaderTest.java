@@ -1,13 +1,19 @@
 package dev.forge.tasks.config;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -27,6 +33,31 @@ class ConfigLoaderTest {
     assertEquals("127.0.0.1", c.clusterHost());
     assertEquals(5701, c.clusterPort());
     assertEquals(1048576, c.bodyLimitBytes());
+  }
+
+  /**
+   * ConfigLoader's table is the one source of defaults: a key of the shipped conf/config.json that
+   * repeats its default would silently keep the old value when that default changes.
+   */
+  @Test
+  void shippedConfigFileSetsNoKeyToItsDefault() throws IOException {
+    JsonObject shipped = new JsonObject(Files.readString(Path.of("conf/config.json"), StandardCharsets.UTF_8));
+    TasksConfig defaults = ConfigLoader.load(new JsonObject(), Map.of());
+    assertDoesNotThrow(() -> ConfigLoader.load(shipped, Map.of()), "the shipped file is valid");
+    for (String key : shipped.fieldNames()) {
+      JsonObject alone = new JsonObject().put(key, shipped.getValue(key));
+      assertFalse(defaults.equals(ConfigLoader.load(alone, Map.of())),
+        "conf/config.json sets " + key + " to its default: remove it, ConfigLoader holds the defaults");
+    }
+  }
+
+  /** The check above compares whole configurations: a repeated default must compare equal. */
+  @Test
+  void aKeySetToItsDefaultGivesTheDefaultConfiguration() {
+    TasksConfig defaults = ConfigLoader.load(new JsonObject(), Map.of());
+    assertEquals(defaults, ConfigLoader.load(new JsonObject().put("leaseMs", 30000), Map.of()));
+    assertEquals(defaults, ConfigLoader.load(new JsonObject().put("jobTypes", new JsonArray().add("document_analysis")), Map.of()));
+    assertNotEquals(defaults, ConfigLoader.load(new JsonObject().put("leaseMs", 30001), Map.of()));
   }
 
   @Test
