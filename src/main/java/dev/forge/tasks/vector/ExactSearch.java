@@ -1,13 +1,19 @@
 package dev.forge.tasks.vector;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Exact cosine top-k over unit-length vectors: the dot product of the query with every row of
- * every block, best {@code k} kept in a heap of primitives. Nothing is allocated per row, so a scan
- * runs at close to memory speed (see bench/results-vectors.md). Pure computation: callers run it on
- * a worker thread.
+ * every block, the best {@code k} kept in a heap of primitives. Nothing is allocated per row, so a
+ * scan runs at the speed of a plain loop over the same arrays (see bench/results-vectors.md). A
+ * large scan may be split by pages over idle threads of the caller's pool. Pure computation:
+ * callers run it on a worker thread.
  */
 public final class ExactSearch {
 
@@ -15,35 +21,109 @@ public final class ExactSearch {
   public record Hit(int block, int row, float score) {
   }
 
+  /** Best first; on equal scores, the earlier block, then the earlier row. */
+  static final Comparator<Hit> BEST_FIRST = Comparator.comparingDouble((Hit h) -> -h.score())
+    .thenComparingInt(Hit::block).thenComparingInt(Hit::row);
+
+  /** Below this many rows a scan is not split: the hand-off would cost more than it saves. */
+  static final int SPLIT_ROWS = 16 * FileVectors.PAGE_ROWS;
+
   private ExactSearch() {
   }
 
   /**
    * The {@code k} rows most similar to {@code query} among {@code blocks}, best first, leaving out
-   * rows that score below {@code minScore} (use {@code Float.NEGATIVE_INFINITY} for none). Ties are
-   * broken by order: the earlier block and row first.
+   * rows that score below {@code minScore} (use {@code Float.NEGATIVE_INFINITY} for none), on the
+   * calling thread.
    */
   public static List<Hit> topK(float[] query, List<FileVectors> blocks, int k, float minScore) {
+    check(query, blocks, k);
+    Heap heap = new Heap(k);
+    scan(query, pages(blocks), 0, Integer.MAX_VALUE, blocks, minScore, heap);
+    return heap.drainBestFirst();
+  }
+
+  /**
+   * As {@link #topK(float[], List, int, float)}, the pages split into {@code parts} ranges: the
+   * calling thread scans the first and hands the others to {@code helpers}; whichever range no
+   * helper has started when the caller is done, the caller scans itself. So a search never waits
+   * for a helper that is busy elsewhere (no deadlock on a full pool) and finishes no later than it
+   * would alone.
+   */
+  public static List<Hit> topK(float[] query, List<FileVectors> blocks, int k, float minScore, Executor helpers,
+                               int parts) {
+    check(query, blocks, k);
+    int[] units = pages(blocks);
+    int pages = units.length / 2;
+    int n = Math.max(1, Math.min(parts, pages * FileVectors.PAGE_ROWS / SPLIT_ROWS));
+    List<Part> split = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      split.add(new Part(query, blocks, units, (int) ((long) pages * i / n), (int) ((long) pages * (i + 1) / n), k,
+        minScore));
+    }
+    for (int i = 1; i < n; i++) {
+      try {
+        helpers.execute(split.get(i)::runIfUnclaimed);
+      } catch (RejectedExecutionException full) {
+        break; // the caller scans it
+      }
+    }
+    List<Hit> merged = new ArrayList<>();
+    for (Part part : split) {
+      if (part.claim()) {
+        part.run();
+      }
+      merged.addAll(part.result.join());
+    }
+    merged.sort(BEST_FIRST);
+    return merged.size() > k ? new ArrayList<>(merged.subList(0, k)) : merged;
+  }
+
+  private static void check(float[] query, List<FileVectors> blocks, int k) {
     if (k < 1) {
       throw new IllegalArgumentException("k must be at least 1, not " + k);
     }
-    Heap heap = new Heap(k);
-    for (int b = 0; b < blocks.size(); b++) {
-      FileVectors block = blocks.get(b);
+    for (FileVectors block : blocks) {
       if (block.dimensions() != query.length) {
         throw new IllegalArgumentException("File " + block.fileId() + " holds vectors of " + block.dimensions()
           + " dimensions, the query has " + query.length);
       }
-      float[] v = block.vectors();
-      int dim = query.length;
-      for (int row = 0, off = 0; row < block.count(); row++, off += dim) {
-        float s = dot(query, v, off);
-        if (s >= minScore && heap.accepts(s)) {
+    }
+  }
+
+  /** Every page as the pair (block, page) flattened into one array. */
+  private static int[] pages(List<FileVectors> blocks) {
+    int n = 0;
+    for (FileVectors b : blocks) {
+      n += b.pages().length;
+    }
+    int[] units = new int[2 * n];
+    int u = 0;
+    for (int b = 0; b < blocks.size(); b++) {
+      for (int p = 0; p < blocks.get(b).pages().length; p++) {
+        units[u++] = b;
+        units[u++] = p;
+      }
+    }
+    return units;
+  }
+
+  /** Scans the pages {@code from} (inclusive) to {@code to} (exclusive) of {@code units} into {@code heap}. */
+  private static void scan(float[] query, int[] units, int from, int to, List<FileVectors> blocks, float minScore,
+                           Heap heap) {
+    int dim = query.length;
+    for (int u = from; u < Math.min(to, units.length / 2); u++) {
+      int b = units[2 * u];
+      int p = units[2 * u + 1];
+      float[] page = blocks.get(b).pages()[p];
+      int firstRow = p * FileVectors.PAGE_ROWS;
+      for (int off = 0, row = firstRow; off < page.length; off += dim, row++) {
+        float s = dot(query, page, off);
+        if (s >= minScore && heap.accepts(s, b, row)) {
           heap.push(s, b, row);
         }
       }
     }
-    return heap.drainBestFirst();
   }
 
   /** The dot product of {@code q} with the {@code q.length} floats of {@code v} from {@code off}. */
@@ -76,7 +156,50 @@ public final class ExactSearch {
     return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
   }
 
-  /** A min-heap of the best {@code k} scores seen, in parallel primitive arrays. */
+  /** A range of pages that one thread scans: the first to claim it. */
+  private static final class Part {
+    private final float[] query;
+    private final List<FileVectors> blocks;
+    private final int[] units;
+    private final int from;
+    private final int to;
+    private final int k;
+    private final float minScore;
+    private final AtomicBoolean claimed = new AtomicBoolean();
+    final CompletableFuture<List<Hit>> result = new CompletableFuture<>();
+
+    Part(float[] query, List<FileVectors> blocks, int[] units, int from, int to, int k, float minScore) {
+      this.query = query;
+      this.blocks = blocks;
+      this.units = units;
+      this.from = from;
+      this.to = to;
+      this.k = k;
+      this.minScore = minScore;
+    }
+
+    boolean claim() {
+      return claimed.compareAndSet(false, true);
+    }
+
+    void runIfUnclaimed() {
+      if (claim()) {
+        run();
+      }
+    }
+
+    void run() {
+      try {
+        Heap heap = new Heap(k);
+        scan(query, units, from, to, blocks, minScore, heap);
+        result.complete(heap.drainBestFirst());
+      } catch (RuntimeException | Error e) {
+        result.completeExceptionally(e);
+      }
+    }
+  }
+
+  /** A min-heap of the best {@code k} hits seen, in parallel primitive arrays; its root is the worst kept. */
   private static final class Heap {
     private final float[] score;
     private final int[] block;
@@ -89,23 +212,25 @@ public final class ExactSearch {
       row = new int[k];
     }
 
-    boolean accepts(float s) {
-      return size < score.length || s > score[0];
+    boolean accepts(float s, int b, int r) {
+      return size < score.length || s > score[0] || s == score[0] && (b < block[0] || b == block[0] && r < row[0]);
     }
 
     void push(float s, int b, int r) {
       if (size < score.length) {
         int i = size++;
-        score[i] = s;
-        block[i] = b;
-        row[i] = r;
+        set(i, s, b, r);
         up(i);
       } else {
-        score[0] = s;
-        block[0] = b;
-        row[0] = r;
+        set(0, s, b, r);
         down(0);
       }
+    }
+
+    private void set(int i, float s, int b, int r) {
+      score[i] = s;
+      block[i] = b;
+      row[i] = r;
     }
 
     /** True when entry i ranks below entry j (lower score; on a tie, the later one). */

@@ -63,13 +63,8 @@ class SearchQualityTest {
     List<FileVectors> blocks = new ArrayList<>();
     for (int f = 0; f < FILES.size(); f++) {
       List<String> texts = passages.get(f);
-      float[] flat = new float[texts.size() * embedder.dimensions()];
-      int[] segments = new int[texts.size()];
-      for (int i = 0; i < texts.size(); i++) {
-        System.arraycopy(embedder.embed(texts.get(i)), 0, flat, i * embedder.dimensions(), embedder.dimensions());
-        segments[i] = i;
-      }
-      blocks.add(new FileVectors(FILES.get(f), embedder.dimensions(), segments, flat));
+      int[] segments = java.util.stream.IntStream.range(0, texts.size()).toArray();
+      blocks.add(FileVectors.of(FILES.get(f), embedder.dimensions(), segments, embedder.embedAll(texts)));
     }
     int passed = 0;
     List<String> failures = new ArrayList<>();
