@@ -39,8 +39,7 @@ final class FileRoutes {
     String type = ctx.request().getHeader("Content-Type");
     String boundary = MultipartParser.boundaryOf(type);
     if (boundary == null) {
-      ctx.response().putHeader("Connection", "close");
-      HttpErrors.send(ctx, type != null && type.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/form-data")
+      FileUpload.refuse(ctx, type != null && type.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/form-data")
         ? ApiError.invalidParameter(null, "The multipart Content-Type needs a valid boundary parameter.")
         : new ApiError(415, "unsupported_media_type", "Upload files as multipart/form-data.", null));
       return;
@@ -49,8 +48,7 @@ final class FileRoutes {
     if (length != null && length.chars().allMatch(Character::isDigit) && length.length() < 19
       && Long.parseLong(length) > maxBytes + MULTIPART_OVERHEAD) {
       // Refused before a byte of the body is read (a client that sent Expect: 100-continue sends none).
-      ctx.response().putHeader("Connection", "close");
-      HttpErrors.send(ctx, new ApiError(413, "file_too_large",
+      FileUpload.refuse(ctx, new ApiError(413, "file_too_large",
         "The file is larger than this server's limit of " + maxBytes + " bytes.", "file"));
       return;
     }

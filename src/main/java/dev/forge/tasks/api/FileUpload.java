@@ -93,6 +93,7 @@ final class FileUpload implements MultipartParser.Listener {
     if ("100-continue".equalsIgnoreCase(request.getHeader("Expect"))) {
       request.response().writeContinue();
     }
+    request.resume(); // the router pauses a request until a handler reads its body
   }
 
   private void onChunk(Buffer chunk) {
@@ -112,7 +113,8 @@ final class FileUpload implements MultipartParser.Listener {
       fail(e.error());
       return;
     }
-    if (sending || !queue.isEmpty() || begun != null && !begun.isComplete()) {
+    pump();
+    if (sending || begun != null && !begun.isComplete()) {
       ctx.request().pause();
     }
   }
@@ -355,6 +357,26 @@ final class FileUpload implements MultipartParser.Listener {
       ctx.request().resume();
     }
     HttpErrors.send(ctx, error);
+  }
+
+  /**
+   * Answers {@code error} to an upload whose body was not read: the body is then read and dropped
+   * (so that a client that writes it all before reading learns why), up to {@link #MAX_DRAIN_BYTES},
+   * after which the connection is closed.
+   */
+  static void refuse(RoutingContext ctx, ApiError error) {
+    HttpServerRequest request = ctx.request();
+    long[] drained = {0};
+    request.handler(chunk -> {
+      drained[0] += chunk.length();
+      if (drained[0] > MAX_DRAIN_BYTES) {
+        request.connection().close();
+      }
+    });
+    request.exceptionHandler(err -> { });
+    ctx.response().putHeader("Connection", "close");
+    HttpErrors.send(ctx, error);
+    request.resume();
   }
 
   private void abort() {
