@@ -137,7 +137,7 @@ final class VectorStoreDb {
     if (ids.isEmpty()) {
       return Future.succeededFuture();
     }
-    return conn.preparedQuery(VectorSql.UNKNOWN_FILES).execute(Tuple.of(tenant, ids.toArray(String[]::new)))
+    return conn.preparedQuery(VectorSql.UNKNOWN_FILES).execute(Tuple.of(tenant, (Object) ids.toArray(String[]::new)))
       .map(rows -> {
         if (rows.size() > 0) {
           throw new ApiException(ApiError.invalidParameter(param, "No file with id '"
