@@ -20,7 +20,9 @@ import org.slf4j.LoggerFactory;
  * a file still processing is waited for. The job ends only when a round finds nothing in
  * progress, so files joined while it runs are embedded too. Progress follows the chunks embedded;
  * {@code data}: {@code vector_store_id, files_total, files_completed, files_failed,
- * chunks_embedded, stage}. Idempotent: a rescued job finds the work done so far and repeats none of it.
+ * chunks_embedded} (chunks of the store's files now holding vectors, found or made by this attempt),
+ * {@code vectors_created} (made by this attempt) and {@code stage}. Idempotent: a rescued job
+ * finds the work done so far and repeats none of it.
  */
 public final class VectorStoreJob implements Job {
 
@@ -102,6 +104,7 @@ public final class VectorStoreJob implements Job {
       case "processed" -> {
         progress.report("embedding");
         SegmentEmbedding.Outcome outcome = embedding.embedFile(ctx, fileId, n -> progress.chunks(fileId, n));
+        progress.created(outcome.embedded());
         fileDone(bus, ctx, storeId, fileId, "completed", null);
         LOG.debug("Task {}: file {} of store {} completed, {} segments, {} embedded now", ctx.taskId(), fileId, storeId,
           outcome.segments(), outcome.embedded());
@@ -133,6 +136,7 @@ public final class VectorStoreJob implements Job {
     private final String storeId;
     private final Map<String, Integer> chunksOf = new HashMap<>();
     private long chunks;
+    private long created;
     private int remaining;
     private JsonObject counts = new JsonObject();
 
@@ -156,6 +160,10 @@ public final class VectorStoreJob implements Job {
       report("embedding");
     }
 
+    void created(int vectors) {
+      created += vectors;
+    }
+
     void report(String stage) {
       double mean = chunksOf.isEmpty() ? 1 : (double) chunks / chunksOf.size();
       double expected = chunks + remaining * Math.max(1, mean);
@@ -164,7 +172,7 @@ public final class VectorStoreJob implements Job {
     }
 
     JsonObject data() {
-      return counts.copy().put("vector_store_id", storeId).put("chunks_embedded", chunks);
+      return counts.copy().put("vector_store_id", storeId).put("chunks_embedded", chunks).put("vectors_created", created);
     }
   }
 }
