@@ -68,7 +68,7 @@ public final class FileProcessingJob implements Job {
     JsonObject file = started.getJsonObject("file");
     if (started.getBoolean("processed", false)) {
       LOG.info("Task {}: file {} was processed by an earlier attempt", ctx.taskId(), fileId);
-      return done(fileId, file.getInteger("segment_count", 0));
+      return done(fileId, file.getInteger("segment_count", 0)).put("attempt", ctx.attempt());
     }
     try {
       try {
@@ -78,6 +78,7 @@ public final class FileProcessingJob implements Job {
       }
     } catch (JobFailure f) {
       if (!f.retryable()) {
+        ctx.progress(0.0, new JsonObject().put("error", f.getMessage())); // FILES.md: data.error repeats the reason
         try {
           bus.request(Addresses.FILES_JOB_FAILED, key.copy().put("attempt", ctx.attempt()).put("error", f.getMessage()));
         } catch (JobFailure ignored) {
@@ -97,7 +98,8 @@ public final class FileProcessingJob implements Job {
     if (bytes == 0) {
       throw JobFailure.fatal("The file is empty: there is no text to extract.");
     }
-    ctx.progress(0.01, new JsonObject().put("stage", "extracting").put("file_id", fileId).put("chunks_created", 0));
+    ctx.progress(0.01, new JsonObject().put("stage", "extracting").put("file_id", fileId).put("chunks_created", 0)
+      .put("attempt", ctx.attempt()));
     Path scratch = Files.createTempFile("tasks-file-", ".bin");
     try {
       copy(ctx, bus, key, parts, bytes, scratch);
@@ -138,7 +140,8 @@ public final class FileProcessingJob implements Job {
       }
       LOG.info("Task {}: file {} processed: {} {} bytes, {} characters, {} segments", ctx.taskId(), fileId,
         extracted.fileType(), bytes, sink.chars(), chunks);
-      return done(fileId, chunks).put("file_type", extracted.fileType()).put("page_count", extracted.pageCount());
+      return done(fileId, chunks).put("file_type", extracted.fileType()).put("page_count", extracted.pageCount())
+        .put("attempt", ctx.attempt());
     } finally {
       Files.deleteIfExists(scratch);
     }
@@ -174,6 +177,10 @@ public final class FileProcessingJob implements Job {
       if (!TextExtractor.supported(type)) {
         throw JobFailure.fatal("The file's format (" + type.getBaseType() + ") is not one this server reads: "
           + "it reads text, Markdown, HTML, PDF and Word (.docx) files, by their content.");
+      }
+      if (bytes > TextExtractor.maxBytes(type)) {
+        throw JobFailure.fatal("The file is " + TextExtractor.fileTypeOf(type, filename) + " of " + bytes
+          + " bytes; such files are processed up to " + TextExtractor.maxBytes(type) + " bytes.");
       }
       long maxChars = Math.min(MAX_TEXT_CHARS, 200 * bytes + 1_000_000);
       return TextExtractor.extract(stream, type, filename, sink, maxChars, PARSE_TIMEOUT_MS,

@@ -43,7 +43,7 @@ final class FileSql {
   static final String ABORT = "DELETE FROM files WHERE seq = $1 AND tenant = $2 AND NOT visible";
 
   static final String ABANDONED = """
-    DELETE FROM files WHERE seq IN (SELECT seq FROM files WHERE NOT visible AND created_at < now() - $1::interval
+    DELETE FROM files WHERE seq IN (SELECT seq FROM files WHERE NOT visible AND created_at < now() - $1::bigint * interval '1 millisecond'
                                     ORDER BY created_at LIMIT 100)""";
 
   static final String GET = "SELECT " + COLUMNS + " FROM files WHERE tenant = $1 AND id = $2 AND visible";

@@ -83,9 +83,9 @@ final class FileStore {
     return pool.preparedQuery(FileSql.ABORT).execute(Tuple.of(seq, tenant)).mapEmpty();
   }
 
-  /** Deletes up to 100 uploads left invisible for longer than {@code age} (a Postgres interval). */
-  Future<Integer> deleteAbandoned(String age) {
-    return pool.preparedQuery(FileSql.ABANDONED).execute(Tuple.of(age)).map(RowSet::rowCount);
+  /** Deletes up to 100 uploads left invisible for longer than {@code ageMs}. */
+  Future<Integer> deleteAbandoned(long ageMs) {
+    return pool.preparedQuery(FileSql.ABANDONED).execute(Tuple.of(ageMs)).map(RowSet::rowCount);
   }
 
   Future<FileRow> get(String tenant, String id) {

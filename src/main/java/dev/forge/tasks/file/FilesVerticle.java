@@ -88,13 +88,13 @@ public final class FilesVerticle extends VerticleBase {
     registered.add(consume(Addresses.FILES_JOB_DONE, jobs::done));
     registered.add(consume(Addresses.FILES_JOB_FAILED, jobs::failed));
     long sweepMs = Math.max(1000, Math.min(settings.abandonedAfterMs() / 4, 600_000));
-    vertx.setPeriodic(sweepMs, t -> store.deleteAbandoned(settings.abandonedAfterMs() + " milliseconds")
+    vertx.setPeriodic(sweepMs, t -> store.deleteAbandoned(settings.abandonedAfterMs())
       .onSuccess(n -> {
         if (n > 0) {
           LOG.info("Dropped {} upload(s) abandoned for more than {} ms", n, settings.abandonedAfterMs());
         }
       })
-      .onFailure(err -> LOG.debug("Sweep of abandoned uploads failed: {}", err.getMessage())));
+      .onFailure(err -> LOG.warn("Sweep of abandoned uploads failed: {}", err.getMessage())));
     return Future.all(registered);
   }
 

@@ -14,6 +14,7 @@ import org.apache.tika.metadata.PagedText;
 import org.apache.tika.mime.MediaType;
 import org.apache.tika.parser.AutoDetectParser;
 import org.apache.tika.parser.ParseContext;
+import org.apache.tika.parser.microsoft.OfficeParserConfig;
 import org.apache.tika.parser.pdf.PDFParserConfig;
 import org.xml.sax.Attributes;
 import org.xml.sax.SAXException;
@@ -24,7 +25,8 @@ import org.xml.sax.helpers.DefaultHandler;
  * into a {@link TextSink}, within bounds: at most {@code maxChars} characters of text (and no more
  * than Tika's own ratio of text to input, its zip-bomb guard), at most {@code timeoutMs} of
  * parsing, PDFs held in at most {@value #PDF_MEMORY_BYTES} bytes of heap (the rest in scratch
- * files), no embedded documents. Every way it can fail is a {@link JobFailure} whose message the
+ * files), Word and PowerPoint files streamed, HTML pages up to {@value #MAX_HTML_BYTES} bytes, no
+ * embedded documents. Every way it can fail is a {@link JobFailure} whose message the
  * client reads.
  */
 final class TextExtractor {
@@ -61,6 +63,17 @@ final class TextExtractor {
     return PARSER.getDetector().detect(stream, new Metadata());
   }
 
+  /**
+   * The largest file of this type that is parsed: HTML is parsed into a whole document tree (jsoup),
+   * several times the page's size in heap, so big pages are refused rather than risk the node.
+   */
+  static long maxBytes(MediaType type) {
+    String base = type.getBaseType().toString();
+    return base.equals("text/html") || base.equals("application/xhtml+xml") ? MAX_HTML_BYTES : Long.MAX_VALUE;
+  }
+
+  static final long MAX_HTML_BYTES = 16L * 1024 * 1024;
+
   static boolean supported(MediaType type) {
     Set<MediaType> types = PARSER.getSupportedTypes(new ParseContext());
     return !type.equals(MediaType.OCTET_STREAM) && (types.contains(type) || types.contains(type.getBaseType()));
@@ -80,6 +93,10 @@ final class TextExtractor {
     pdf.setMaxMainMemoryBytes(PDF_MEMORY_BYTES);
     pdf.setExtractInlineImages(false);
     context.set(PDFParserConfig.class, pdf);
+    OfficeParserConfig office = new OfficeParserConfig();
+    office.setUseSAXDocxExtractor(true); // streams the document's XML instead of building its object model
+    office.setUseSAXPptxExtractor(true);
+    context.set(OfficeParserConfig.class, office);
     long deadline = System.nanoTime() + timeoutMs * 1_000_000;
     Handler handler = new Handler(sink, maxChars, deadline, timeoutMs, checkpoint, counted);
     try {

@@ -13,7 +13,7 @@ import java.util.Locale;
 final class TextSink {
 
   static final int SOFT_LIMIT = 16 * 1024;
-  static final int ANALYSIS_CHARS = 1024 * 1024;
+  static final int ANALYSIS_CHARS = 256 * 1024;
 
   private final Chunker chunker;
   private final StringBuilder paragraph = new StringBuilder();

@@ -194,6 +194,7 @@ class FilesHttpTest {
       JsonObject task = uploadAndWait(new AiohttpForm().file("file", c.name(), c.type(), c.data()));
       assertEquals("failed", task.getString("status"), c.name() + ": " + task.encode());
       assertTrue(task.getString("failure_reason").contains(c.reason()), task.getString("failure_reason"));
+      assertEquals(task.getString("failure_reason"), task.getJsonObject("data").getString("error"));
       JsonObject file = get("/v1/files/" + task.getJsonObject("data").getString("file_id"));
       assertEquals("failed", file.getString("status"));
       assertEquals(task.getString("failure_reason"), file.getString("processing_error_message"));

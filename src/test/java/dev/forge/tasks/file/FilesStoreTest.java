@@ -15,6 +15,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgConnectOptions;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -33,10 +34,12 @@ class FilesStoreTest {
 
   static LiveNode live;
   static EventBus bus;
+  static PgConnectOptions db;
 
   @BeforeAll
   static void start() throws Exception {
-    live = LiveNode.start(TestNodes.config(TestDatabase.freshDatabase(),
+    db = TestDatabase.freshDatabase();
+    live = LiveNode.start(TestNodes.config(db,
       Map.of("TASKS_JOB_TYPES", "", "TASKS_TYPES", "file_processing")));
     bus = live.node.vertx().eventBus();
   }
@@ -148,6 +151,27 @@ class FilesStoreTest {
     assertEquals("processing", again.getString("status"));
     JsonObject fresh = (JsonObject) await(bus.request(Addresses.GET, task.copy().put("id", "upload-file_d"))).body();
     assertEquals("pending", fresh.getString("status"));
+  }
+
+  @Test
+  void anUploadLeftUnfinishedIsDropped() throws Exception {
+    // A second store instance that drops staged uploads after 1 ms, sweeping every second.
+    String deployment = await(live.node.vertx().deployVerticle(new FilesVerticle(new FilesVerticle.Settings(db, 1, 5000, 1))));
+    try {
+      long seq = call(Addresses.FILES_UPLOAD_BEGIN, new JsonObject().put("tenant", "t9").put("filename", "half.txt")
+        .put("content_type", "text/plain")).getLong("upload");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      ApiError gone = null;
+      while (gone == null && System.nanoTime() < deadline) {
+        await(live.node.vertx().timer(200));
+        gone = failure(Addresses.FILES_UPLOAD_FINISH, new JsonObject().put("tenant", "t9").put("upload", seq)
+          .put("id", "half").put("purpose", "general").put("md5", "x").put("bytes", 1).put("parts", 1));
+        gone = gone.status() == 404 ? gone : null;
+      }
+      assertEquals("upload_not_found", gone == null ? null : gone.code());
+    } finally {
+      await(live.node.vertx().undeploy(deployment));
+    }
   }
 
   static JsonArray segments(int from, int n) {
