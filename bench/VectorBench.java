@@ -40,8 +40,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       a store created from them at once; chunks per second from the first upload until
  *       {@code create-<id>} completes (upload, extraction, chunking, embedding, all stored), against
  *       the model alone embedding the same chunks on as many threads as the node's CPU budget, in
- *       the same run; meanwhile {@code --get-threads} clients poll {@code GET /v1/tasks/{id}} as fast
- *       as they can: their p50/p99 and rate;</li>
+ *       the same run; then the same again while {@code --get-threads} clients poll
+ *       {@code GET /v1/tasks/{id}} as fast as they can: their p50/p99 and rate;</li>
  *   <li>search: {@code --chunks} synthetic segments with random unit vectors written straight into
  *       one store's tables, then {@code POST /v1/vector_stores/{id}/search} over HTTP: the first
  *       (the node loads its copy), then p50/p99 with 1 and with 16 concurrent clients.</li>
@@ -98,7 +98,8 @@ public class VectorBench {
     base = "http://127.0.0.1:" + config.httpPort();
     String jdbc = "jdbc:postgresql://" + host + ":" + port + "/" + dbName + "?reWriteBatchedInserts=true";
     try (Connection db = DriverManager.getConnection(jdbc, user, System.getenv("PGPASSWORD"))) {
-      ingest(db, files, kib, getThreads, config.jobCpuBudget());
+      ingest(db, "vs_ingest", 0, files, kib, 0, config.jobCpuBudget());
+      ingest(db, "vs_ingest_polled", 100, files, kib, getThreads, config.jobCpuBudget());
       search(db, chunks, searches);
     } finally {
       node.close().await(60, TimeUnit.SECONDS);
@@ -110,21 +111,23 @@ public class VectorBench {
     System.exit(0);
   }
 
-  static void ingest(Connection db, int files, int kib, int getThreads, int budget) throws Exception {
+  /** One ingestion into store {@code store} of files seeded from {@code seed}, with {@code getThreads} pollers. */
+  static void ingest(Connection db, String store, int seed, int files, int kib, int getThreads, int budget)
+    throws Exception {
     MiniLmEmbedder.shared().load(); // loaded before the clock starts, as on a node that has embedded before
     List<String> texts = new ArrayList<>();
     for (int f = 0; f < files; f++) {
-      texts.add(text(f, kib));
+      texts.add(text(seed + f, kib));
     }
     AtomicBoolean polling = new AtomicBoolean(true);
     ConcurrentLinkedQueue<Long> getNanos = new ConcurrentLinkedQueue<>();
     long t0 = System.nanoTime();
     List<String> ids = new ArrayList<>();
     for (int f = 0; f < files; f++) {
-      ids.add(upload("bench-" + f + ".txt", texts.get(f)).getString("id"));
+      ids.add(upload(store + "-" + f + ".txt", texts.get(f)).getString("id"));
     }
     String pollId = "upload-" + ids.get(0);
-    ExecutorService pollers = Executors.newFixedThreadPool(getThreads);
+    ExecutorService pollers = Executors.newFixedThreadPool(Math.max(1, getThreads));
     for (int t = 0; t < getThreads; t++) {
       pollers.submit(() -> {
         while (polling.get()) {
@@ -135,18 +138,20 @@ public class VectorBench {
         return null;
       });
     }
-    send("POST", "/v1/vector_stores", new JsonObject().put("id", "vs_ingest").put("file_ids", new JsonArray(ids)));
+    send("POST", "/v1/vector_stores", new JsonObject().put("id", store).put("file_ids", new JsonArray(ids)));
     JsonObject task;
     do {
       Thread.sleep(100);
-      task = send("GET", "/v1/tasks/create-vs_ingest", null);
+      task = send("GET", "/v1/tasks/create-" + store, null);
     } while (!List.of("completed", "failed", "cancelled").contains(task.getString("status")));
     long t1 = System.nanoTime();
     polling.set(false);
     pollers.shutdown();
     pollers.awaitTermination(30, TimeUnit.SECONDS);
     List<String> segments = new ArrayList<>();
-    try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT content FROM file_segments")) {
+    try (PreparedStatement st = db.prepareStatement("SELECT content FROM file_segments WHERE file_id = ANY(?)")) {
+      st.setArray(1, db.createArrayOf("text", ids.toArray()));
+      ResultSet rs = st.executeQuery();
       while (rs.next()) {
         segments.add(rs.getString(1));
       }
@@ -170,9 +175,9 @@ public class VectorBench {
     double model = segments.size() / ((System.nanoTime() - m0) / 1e9);
     alone.shutdown();
     long[] gets = getNanos.stream().mapToLong(Long::longValue).sorted().toArray();
-    System.out.printf("VECTOR_INGEST_RESULT status=%s files=%d chunks=%d seconds=%.1f e2e_chunks_per_s=%.1f"
+    System.out.printf("VECTOR_INGEST_RESULT store=%s status=%s files=%d chunks=%d seconds=%.1f e2e_chunks_per_s=%.1f"
         + " model_alone_chunks_per_s=%.1f ratio=%.2f cpu_budget=%d gets=%d get_per_s=%.0f get_p50_ms=%.2f get_p99_ms=%.2f%n",
-      task.getString("status"), files, segments.size(), (t1 - t0) / 1e9, e2e, model, e2e / model, budget, gets.length,
+      store, task.getString("status"), files, segments.size(), (t1 - t0) / 1e9, e2e, model, e2e / model, budget, gets.length,
       gets.length / ((t1 - t0) / 1e9), pct(gets, 0.5) / 1e6, pct(gets, 0.99) / 1e6);
   }
 

@@ -134,12 +134,12 @@ final class VectorSql {
     SELECT idx, vector FROM segment_vectors
      WHERE tenant = $1 AND file_id = $2 AND model = $3 AND idx > $4 ORDER BY idx LIMIT $5""";
 
-  /** The texts of search hits, by (file id, index) pairs. */
+  /** The texts of search hits, by (file id, index) pairs: one primary-key lookup per hit. */
   static final String HIT_TEXTS = """
     SELECT s.file_id, s.idx, s.content, s.metadata
-      FROM file_segments s JOIN unnest($2::text[], $3::int[]) AS h(file_id, idx)
-        ON s.file_id = h.file_id AND s.idx = h.idx
-     WHERE s.tenant = $1""";
+      FROM unnest($2::text[], $3::int[]) AS h(file_id, idx)
+      JOIN LATERAL (SELECT * FROM file_segments f
+                     WHERE f.tenant = $1 AND f.file_id = h.file_id AND f.idx = h.idx) s ON true""";
 
   /** What a summary is made of: each completed file's summary, or else its first segments. */
   static final String SUMMARY_SOURCES = """
