@@ -14,6 +14,7 @@ import dev.forge.tasks.job.Job;
 import dev.forge.tasks.job.JobVerticle;
 import dev.forge.tasks.job.NoopJob;
 import dev.forge.tasks.job.SleepJob;
+import dev.forge.tasks.job.SpinJob;
 import dev.forge.tasks.task.Migrations;
 import dev.forge.tasks.task.StoreVerticle;
 import dev.forge.tasks.bus.TaskIds;
@@ -54,7 +55,8 @@ public final class TasksNode {
   public static final Map<String, Job> BUILT_IN_JOBS = Map.of(
     DocumentAnalysisJob.TYPE, new DocumentAnalysisJob(),
     NoopJob.TYPE, new NoopJob(),
-    SleepJob.TYPE, new SleepJob());
+    SleepJob.TYPE, new SleepJob(),
+    SpinJob.TYPE, new SpinJob());
 
   private final Vertx vertx;
   private final PrometheusMeterRegistry registry;
@@ -127,6 +129,7 @@ public final class TasksNode {
       config.progressFlushMs(), config.jobTimeoutMs(), config.busTimeoutMs(), new CpuBudget(config.jobCpuBudget()));
 
     TaskMetrics taskMetrics = new TaskMetrics(registry);
+    job.cpu().bindTo(registry);
     TraceCache cache = config.cacheTtlMs() != 0 ? new TraceCache(config.cacheMaxEntries(), config.cacheTtlMs()) : null;
     if (cache != null && clusterManager != null) {
       // Updates sent while a node joined or left (or was cut off) may never arrive: start afresh.

@@ -1,5 +1,9 @@
 package dev.forge.tasks.job;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.vertx.core.Context;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -9,12 +13,22 @@ import java.util.function.BooleanSupplier;
  * How many job threads of a node may run CPU-bound work at once, across every job type. Jobs wait
  * for threads freely (a job waiting on I/O or on another task holds no permit); only the sections
  * they run through {@link JobContext#cpu} count, so heavy work (parsing, embedding) can never take
- * every core and the event loops that answer status polls keep one. One instance per node.
+ * every core and the event loops that answer status polls keep one. Permits go first come, first
+ * served, so a job type with many threads cannot starve another. One instance per node.
+ *
+ * <p>As a {@link MeterBinder} it publishes {@code tasks_job_cpu_permits} (the budget),
+ * {@code tasks_job_cpu_in_use} (sections running) and {@code tasks_job_cpu_waiting} (job threads
+ * waiting for a permit).
  */
-public final class CpuBudget {
+public final class CpuBudget implements MeterBinder {
+
+  /** How often a job waiting for a permit looks whether its task was cancelled meanwhile. */
+  private static final long CANCEL_CHECK_MS = 50;
 
   private final int permits;
   private final Semaphore semaphore;
+  /** Set while this thread holds a permit: a nested section runs within it rather than wait for a second. */
+  private final ThreadLocal<Boolean> holding = ThreadLocal.withInitial(() -> false);
 
   /** A budget of {@code permits} concurrent CPU-bound sections (at least 1). */
   public CpuBudget(int permits) {
@@ -39,19 +53,44 @@ public final class CpuBudget {
     return permits - semaphore.availablePermits();
   }
 
+  /** Job threads waiting for a permit now (an estimate, as {@link Semaphore#getQueueLength()}). */
+  public int waiting() {
+    return semaphore.getQueueLength();
+  }
+
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    Gauge.builder("tasks.job.cpu.permits", this, CpuBudget::permits).strongReference(true)
+      .description("CPU-bound job sections the node runs at once (jobCpuBudget)").register(registry);
+    Gauge.builder("tasks.job.cpu.in_use", this, CpuBudget::inUse).strongReference(true)
+      .description("CPU-bound job sections running").register(registry);
+    Gauge.builder("tasks.job.cpu.waiting", this, CpuBudget::waiting).strongReference(true)
+      .description("Job threads waiting for the CPU budget").register(registry);
+  }
+
   /**
    * Runs {@code work} on the calling thread once a permit is free, giving up with
    * {@link JobCancelledException} if {@code cancelled} turns true while it waits.
+   *
+   * @throws IllegalStateException on an event loop, which must never wait for a permit
    */
   <T> T run(String taskId, BooleanSupplier cancelled, Callable<T> work) throws Exception {
-    while (!semaphore.tryAcquire(50, TimeUnit.MILLISECONDS)) {
+    if (holding.get()) {
+      return work.call();
+    }
+    if (Context.isOnEventLoopThread()) {
+      throw new IllegalStateException("Task " + taskId + ": CPU-bound work runs on a job thread, never on an event loop");
+    }
+    while (!semaphore.tryAcquire(CANCEL_CHECK_MS, TimeUnit.MILLISECONDS)) {
       if (cancelled.getAsBoolean()) {
         throw new JobCancelledException(taskId);
       }
     }
+    holding.set(true);
     try {
       return work.call();
     } finally {
+      holding.set(false);
       semaphore.release();
     }
   }

@@ -4,8 +4,9 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * One type of background work. The runtime claims tasks of {@link #type()}, at most
- * {@link #concurrency()} at once on a node, and calls {@link #run} on a worker thread (so a job may
- * block or compute).
+ * {@link #concurrency()} at once on a node, and calls {@link #run} on a thread of the type's own
+ * pool, {@code jobs-<type>}: a job may block or wait there as long as its timeout allows, and runs
+ * its CPU-bound sections through {@link JobContext#cpu}, within the node's CPU budget.
  *
  * <p>A job reports through its {@link JobContext}; it ends by returning the data to merge into the
  * task (the task becomes {@code completed}), by throwing a {@link JobFailure} (retryable or final),

@@ -4,7 +4,9 @@ import dev.forge.tasks.bus.Addresses;
 import dev.forge.tasks.bus.ApiError;
 import dev.forge.tasks.bus.TaskStatus;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
@@ -12,19 +14,29 @@ import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Runs one {@link Job} type on this node: claims pending tasks through the store (when told work is
- * available, and every poll interval), runs at most {@code concurrency} at once on worker threads,
- * renews their leases, stops them when their task is cancelled anywhere in the cluster, and fails
- * an attempt that throws or outlives its timeout. On undeploy it hands its leases back at once.
+ * available, and every poll interval), runs at most {@code concurrency} at once, renews their
+ * leases, stops them when their task is cancelled anywhere in the cluster, and fails an attempt
+ * that throws or outlives its timeout. On undeploy it hands its leases back at once.
+ *
+ * <p>Jobs run on a worker pool of their type's own, {@code jobs-<type>}, with one thread per unit
+ * of concurrency (not on Vert.x's shared pool, which would cap every type together at its 20
+ * threads), and a maximum execution time equal to the job timeout, so that a long job is not
+ * reported as a blocked thread. Undeploying waits a few seconds for the cancelled jobs to return,
+ * then closes the pool, which interrupts those still running. The pool is shared by name within a
+ * Vert.x instance: deploy one verticle per job type there.
  */
 public final class JobVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(JobVerticle.class);
   private static final int MAX_CLAIM = 100;
+  /** How long undeploying waits for cancelled jobs to return before closing their pool interrupts them. */
+  private static final long STOP_GRACE_MS = 5_000;
 
   /** {@code cpu} is the node-wide budget shared by every job type of the node. */
   public record Settings(int concurrency, long pollMs, long flushMs, long timeoutMs, long busTimeoutMs, CpuBudget cpu) {
@@ -45,10 +57,13 @@ public final class JobVerticle extends VerticleBase {
   private final String worker;
   private final Map<TaskKey, RunningJob> running = new HashMap<>();
   private DeliveryOptions bus;
+  private WorkerExecutor threads;
   private boolean claiming;
   private boolean claimAgain;
   private Future<?> claimInFlight;
   private boolean stopping;
+  /** Completed by the last job to end once stopping. */
+  private Promise<Void> drained;
 
   public JobVerticle(Job job, Settings settings) {
     this.job = job;
@@ -60,6 +75,7 @@ public final class JobVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     bus = new DeliveryOptions().setSendTimeout(settings.busTimeoutMs());
+    threads = vertx.createSharedWorkerExecutor("jobs-" + job.type(), limit, settings.timeoutMs(), TimeUnit.MILLISECONDS);
     var available = vertx.eventBus().<JsonObject>consumer(Addresses.JOB_AVAILABLE, m -> {
       if (job.type().equals(m.body().getString("type"))) {
         claim();
@@ -87,7 +103,21 @@ public final class JobVerticle extends VerticleBase {
       return vertx.eventBus().request(Addresses.JOB_RELEASE, new JsonObject().put("worker", worker), bus)
         .onFailure(err -> LOG.warn("Could not hand back the leases of worker {}; they expire on their own", worker))
         .otherwiseEmpty();
+    }).compose(v -> drain()).eventually(() -> threads.close());
+  }
+
+  /** Waits, at most {@link #STOP_GRACE_MS}, for the cancelled jobs to see it and return. */
+  private Future<Void> drain() {
+    if (running.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    drained = Promise.promise();
+    long grace = vertx.setTimer(STOP_GRACE_MS, t -> {
+      LOG.warn("{} {} job(s) of worker {} still running {} ms after a stop: interrupting them", running.size(),
+        job.type(), worker, STOP_GRACE_MS);
+      drained.tryComplete();
     });
+    return drained.future().onComplete(v -> vertx.cancelTimer(grace));
   }
 
   private void onUpdate(Message<JsonObject> m) {
@@ -147,19 +177,23 @@ public final class JobVerticle extends VerticleBase {
     long timeout = vertx.setTimer(settings.timeoutMs(), t -> {
       if (!r.finished()) {
         LOG.warn("Task {} attempt {} ran past its {} ms timeout", r.taskId(), r.attempt(), settings.timeoutMs());
-        end(r, r.fail("The job ran past its timeout of " + settings.timeoutMs() + " ms.", true));
+        r.fail("The job ran past its timeout of " + settings.timeoutMs() + " ms.", true).onFailure(err -> LOG.info(
+          "Task {} attempt {} ended without effect: {}", r.taskId(), r.attempt(), err.getMessage()));
       }
     });
-    vertx.executeBlocking(() -> job.run(r), false).onComplete(done -> {
+    threads.executeBlocking(() -> job.run(r), false).onComplete(done -> {
       vertx.cancelTimer(timeout);
       if (r.finished()) {
+        // Failed by its timeout already; its thread, and so its slot, is free only now.
+        end(r, Future.succeededFuture());
         return;
       }
       if (done.succeeded()) {
         end(r, r.complete(done.result()));
-      } else if (done.cause() instanceof JobCancelledException) {
+      } else if (done.cause() instanceof JobCancelledException || stopping) {
+        // While stopping, whatever a job throws (closing the pool interrupts it) is moot: its lease is handed back.
         end(r, Future.succeededFuture());
-        LOG.info("Task {} attempt {} stopped: cancelled or lease lost", r.taskId(), r.attempt());
+        LOG.info("Task {} attempt {} stopped: cancelled, lease lost or worker stopping", r.taskId(), r.attempt());
       } else if (done.cause() instanceof JobFailure f) {
         end(r, r.fail(f.getMessage(), f.retryable()));
       } else {
@@ -174,6 +208,9 @@ public final class JobVerticle extends VerticleBase {
     outcome.onComplete(done -> {
       // A rescued task may run again here as a newer attempt: remove only this attempt's entry.
       running.remove(new TaskKey(r.tenant(), r.taskId()), r);
+      if (drained != null && running.isEmpty()) {
+        drained.tryComplete();
+      }
       if (done.failed()) {
         LOG.info("Task {} attempt {} ended without effect: {}", r.taskId(), r.attempt(), done.cause().getMessage());
       }

@@ -12,9 +12,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * One claimed attempt. Reports from the job's thread are folded into one pending report on the
- * verticle's event loop and sent at most once per flush interval, one at a time; whatever is still
- * pending at the end travels with the completion, so no report is lost.
+ * One claimed attempt, as its job sees it and as the store hears of it. The job's reports are folded
+ * into one unsent {@link Report}; the verticle's event loop sends it at most once per flush
+ * interval, one request at a time, puts it back when the store could not be reached, and sends
+ * whatever is still unsent with the attempt's outcome, so no report is lost.
  */
 final class RunningJob implements JobContext {
 
@@ -31,11 +32,10 @@ final class RunningJob implements JobContext {
   private final CpuBudget cpuBudget;
 
   private volatile boolean cancelled;
-  private final AtomicReference<Offered> offered = new AtomicReference<>();
-  private final AtomicBoolean handoff = new AtomicBoolean();
+  /** Added to by the job's thread, taken by the event loop. */
+  private final AtomicReference<Report> unsent = new AtomicReference<>(Report.NONE);
+  private final AtomicBoolean wakeUpQueued = new AtomicBoolean();
   // Touched on the event loop only.
-  private Double pendingProgress;
-  private JsonObject pendingData;
   private Future<?> inFlight;
   private long lastSentAt = System.nanoTime();
   private long timerId = -1;
@@ -43,7 +43,6 @@ final class RunningJob implements JobContext {
 
   RunningJob(Vertx vertx, Context context, DeliveryOptions bus, JsonObject claimed, long flushMs, CpuBudget cpuBudget) {
     this.vertx = vertx;
-    this.cpuBudget = cpuBudget;
     this.context = context;
     this.bus = bus;
     this.tenant = claimed.getString("tenant");
@@ -54,6 +53,7 @@ final class RunningJob implements JobContext {
     this.flushMs = flushMs;
     this.leaseMs = claimed.getLong("lease_ms", 30_000L);
     this.heartbeatMs = Math.max(1, leaseMs / 3);
+    this.cpuBudget = cpuBudget;
   }
 
   @Override
@@ -83,7 +83,7 @@ final class RunningJob implements JobContext {
 
   @Override
   public <T> T cpu(Callable<T> work) throws Exception {
-    return cpuBudget.run(id, () -> cancelled, work);
+    return cpuBudget.run(id, this::isCancelled, work);
   }
 
   @Override
@@ -99,30 +99,14 @@ final class RunningJob implements JobContext {
     if (cancelled) {
       throw new JobCancelledException(id);
     }
-    Offered report = new Offered(progress, data == null ? null : data.copy());
-    offered.accumulateAndGet(report, Offered::merge);
-    // One hand-off to the event loop at a time, however fast the job reports: the loop takes
-    // everything offered so far in one go (a job in a tight loop must not flood the event loop).
-    if (handoff.compareAndSet(false, true)) {
+    unsent.accumulateAndGet(Report.of(progress, data), Report::merge);
+    // One wake-up of the event loop queued at a time, however fast the job reports: a job in a
+    // tight loop must not flood the loop, which finds everything reported so far in one place.
+    if (wakeUpQueued.compareAndSet(false, true)) {
       context.runOnContext(v -> {
-        handoff.set(false);
-        Offered taken = offered.getAndSet(null);
-        if (taken != null) {
-          offer(taken.progress(), taken.data());
-        }
+        wakeUpQueued.set(false);
+        schedule();
       });
-    }
-  }
-
-  /** Reports offered by the job's thread and not yet taken by the event loop, folded into one. */
-  private record Offered(double progress, JsonObject data) {
-    static Offered merge(Offered held, Offered next) {
-      if (held == null) {
-        return next;
-      }
-      JsonObject data = held.data == null ? next.data
-        : next.data == null ? held.data : held.data.copy().mergeIn(next.data);
-      return new Offered(Math.max(held.progress, next.progress), data);
     }
   }
 
@@ -135,21 +119,13 @@ final class RunningJob implements JobContext {
     return finished;
   }
 
-  private void offer(double progress, JsonObject data) {
-    pendingProgress = pendingProgress == null ? progress : Math.max(pendingProgress, progress);
-    if (data != null) {
-      pendingData = pendingData == null ? data : pendingData.mergeIn(data);
-    }
-    schedule();
-  }
-
   private void schedule() {
-    if (finished || inFlight != null || timerId != -1 || (pendingProgress == null && pendingData == null)) {
+    if (finished || inFlight != null || timerId != -1 || unsent.get().isEmpty()) {
       return;
     }
     long delay = flushMs - (System.nanoTime() - lastSentAt) / 1_000_000;
     if (delay <= 0) {
-      send(report());
+      send(takeUnsent());
     } else {
       timerId = vertx.setTimer(delay, t -> {
         timerId = -1;
@@ -161,53 +137,41 @@ final class RunningJob implements JobContext {
   /** Renews the lease when nothing else was sent for a third of it. */
   void heartbeat() {
     if (!finished && inFlight == null && (System.nanoTime() - lastSentAt) / 1_000_000 >= heartbeatMs) {
-      send(report());
+      send(takeUnsent());
     }
   }
 
-  private JsonObject report() {
-    JsonObject body = key().put("progress", pendingProgress);
-    if (pendingData != null) {
-      body.put("data", pendingData);
-    }
-    pendingProgress = null;
-    pendingData = null;
-    return body;
+  private Report takeUnsent() {
+    return unsent.getAndSet(Report.NONE);
   }
 
-  private void send(JsonObject body) {
+  private void send(Report report) {
     lastSentAt = System.nanoTime();
-    inFlight = vertx.eventBus().<JsonObject>request(Addresses.JOB_PROGRESS, body, bus).onComplete(done -> {
-      inFlight = null;
-      if (done.succeeded()) {
-        if (done.result().body().getBoolean("cancelled", false)) {
-          cancelled = true;
-        }
-      } else {
-        ApiError error = ApiError.fromThrowable(done.cause());
-        if (error != null && (error.status() == 404 || error.status() == 409)) {
-          cancelled = true;
+    inFlight = vertx.eventBus().<JsonObject>request(Addresses.JOB_PROGRESS, report.toBody(key()), bus)
+      .onComplete(done -> {
+        inFlight = null;
+        if (done.succeeded()) {
+          if (done.result().body().getBoolean("cancelled", false)) {
+            cancelled = true;
+          }
         } else {
-          // The store is unreachable: keep the report, newer values first, and try again later.
-          Double lost = body.getDouble("progress");
-          if (lost != null) {
-            pendingProgress = pendingProgress == null ? lost : Math.max(lost, pendingProgress);
-          }
-          JsonObject lostData = body.getJsonObject("data");
-          if (lostData != null) {
-            pendingData = pendingData == null ? lostData : lostData.mergeIn(pendingData);
+          ApiError error = ApiError.fromThrowable(done.cause());
+          if (error != null && (error.status() == 404 || error.status() == 409)) {
+            cancelled = true;
+          } else {
+            // The store is unreachable: keep the report, under anything reported since, and try again later.
+            unsent.accumulateAndGet(report, (since, lost) -> lost.merge(since));
           }
         }
-      }
-      schedule();
-    });
+        schedule();
+      });
   }
 
-  /** Ends the attempt: after any report in flight, completes with what is pending plus {@code result}. */
+  /** Ends the attempt: after any report in flight, completes with the unsent data plus {@code result}. */
   Future<JsonObject> complete(JsonObject result) {
     end();
     return afterInFlight().compose(v -> {
-      JsonObject data = takePending();
+      JsonObject data = takeUnsent().dataOrEmpty();
       if (result != null) {
         data.mergeIn(result);
       }
@@ -215,18 +179,16 @@ final class RunningJob implements JobContext {
     });
   }
 
-  /** Ends the attempt as failed; pending data still reaches the store first. */
+  /** Ends the attempt as failed; unsent data still reaches the store first. */
   Future<JsonObject> fail(String reason, boolean retryable) {
     end();
-    Future<Void> flushed = afterInFlight().compose(v -> {
-      JsonObject data = takePending();
+    long deadline = System.nanoTime() + leaseMs * 1_000_000;
+    return afterInFlight().compose(v -> {
+      JsonObject data = takeUnsent().dataOrEmpty();
       return data.isEmpty() ? Future.<Void>succeededFuture()
         : vertx.eventBus().request(Addresses.JOB_PROGRESS, key().put("data", data), bus).<Void>mapEmpty()
           .otherwiseEmpty();
-    });
-    long deadline = System.nanoTime() + leaseMs * 1_000_000;
-    return flushed.compose(v -> settle(Addresses.JOB_FAIL, key().put("reason", reason).put("retryable", retryable),
-      deadline));
+    }).compose(v -> settle(Addresses.JOB_FAIL, key().put("reason", reason).put("retryable", retryable), deadline));
   }
 
   /**
@@ -246,8 +208,8 @@ final class RunningJob implements JobContext {
   }
 
   /**
-   * Stops reporting. What is pending is taken only after the report in flight, which hands its
-   * values back when it fails.
+   * Stops reporting. What is unsent is taken only after the report in flight, which puts its values
+   * back when it fails.
    */
   private void end() {
     finished = true;
@@ -256,13 +218,6 @@ final class RunningJob implements JobContext {
       vertx.cancelTimer(timerId);
       timerId = -1;
     }
-  }
-
-  private JsonObject takePending() {
-    JsonObject data = pendingData == null ? new JsonObject() : pendingData;
-    pendingData = null;
-    pendingProgress = null;
-    return data;
   }
 
   private Future<Void> afterInFlight() {

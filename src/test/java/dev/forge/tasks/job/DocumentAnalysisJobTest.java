@@ -16,11 +16,14 @@ import org.junit.jupiter.api.Test;
 /** {@code document_analysis}: input validation (fatal failures with a clear reason) and what a run reports. */
 class DocumentAnalysisJobTest {
 
-  /** A JobContext that records the reports of a job run on the test thread. */
+  /** A JobContext that records the reports of a job run on the test thread, and which of them came from a CPU section. */
   private static final class RecordingContext implements JobContext {
     private final JsonObject input;
     final List<Double> progress = new ArrayList<>();
     final List<JsonObject> data = new ArrayList<>();
+    int cpuSections;
+    int reportsOutsideCpu;
+    private boolean inCpu;
 
     RecordingContext(JsonObject input) {
       this.input = input;
@@ -49,17 +52,24 @@ class DocumentAnalysisJobTest {
     @Override
     public void progress(double progress) {
       this.progress.add(progress);
+      reportsOutsideCpu += inCpu ? 0 : 1;
     }
 
     @Override
     public void progress(double progress, JsonObject data) {
-      this.progress.add(progress);
+      progress(progress);
       this.data.add(data);
     }
 
     @Override
     public <T> T cpu(Callable<T> work) throws Exception {
-      return work.call();
+      cpuSections++;
+      inCpu = true;
+      try {
+        return work.call();
+      } finally {
+        inCpu = false;
+      }
     }
 
     @Override
@@ -98,6 +108,8 @@ class DocumentAnalysisJobTest {
       assertTrue(p >= 0.0 && p <= 1.0 && (i == 0 || p >= ctx.progress.get(i - 1)), "progress " + ctx.progress);
     }
     assertEquals(DocumentAnalysisJob.TYPE, new DocumentAnalysisJob().type());
+    assertEquals(1, ctx.cpuSections, "the analysis is one section within the node's CPU budget");
+    assertEquals(0, ctx.reportsOutsideCpu, "every stage of the analysis ran inside it");
   }
 
   @Test

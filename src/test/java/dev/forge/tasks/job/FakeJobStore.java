@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -52,6 +53,13 @@ final class FakeJobStore extends VerticleBase {
     return new JsonObject().put("tenant", tenant).put("id", id).put("type", TYPE).put("attempt", 1)
       .put("input", new JsonObject().put("n", id)).put("data", new JsonObject().put("operation", TYPE))
       .put("lease_ms", 600_000);
+  }
+
+  /** The headers of {@link Addresses#UPDATED} for a change of {@code tenant}'s task {@code id} to {@code status}. */
+  static DeliveryOptions updated(String tenant, String id, String status) {
+    return new DeliveryOptions().addHeader(Addresses.HEADER_TASK_ID, id).addHeader(Addresses.HEADER_TENANT, tenant)
+      .addHeader(Addresses.HEADER_STATUS, status).addHeader(Addresses.HEADER_VERSION, "7")
+      .addHeader(Addresses.HEADER_ETAG, "\"h-7\"");
   }
 
   @Override

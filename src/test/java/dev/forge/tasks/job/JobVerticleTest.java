@@ -320,7 +320,9 @@ class JobVerticleTest {
         tc.verify(() -> {
           assertTrue(acme.get().isCancelled(), "acme's t1 was cancelled");
           assertFalse(globex.get().isCancelled(), "globex's t1 was not");
-          assertEquals(1, claim.getInteger("limit"), "two of three slots are taken: " + claim);
+          // acme's job may already have returned (it stops within 5 ms of the cancel, and a busy machine can
+          // pause this thread between the two publishes for longer), but globex's still holds its slot.
+          assertTrue(claim.getInteger("limit") <= 2, "globex's job still holds one of three slots: " + claim);
         });
         globexDone.countDown();
         return Future.all(stopped.get("acme").future(), store.nth(Addresses.JOB_COMPLETE, 1));
@@ -353,9 +355,7 @@ class JobVerticleTest {
   }
 
   private static DeliveryOptions updated(String tenant, String status) {
-    return new DeliveryOptions().addHeader(Addresses.HEADER_TASK_ID, "t1").addHeader(Addresses.HEADER_TENANT, tenant)
-      .addHeader(Addresses.HEADER_STATUS, status).addHeader(Addresses.HEADER_VERSION, "7")
-      .addHeader(Addresses.HEADER_ETAG, "\"h-7\"");
+    return FakeJobStore.updated(tenant, "t1", status);
   }
 
   @Test
