@@ -20,6 +20,7 @@ import dev.forge.tasks.task.StoreVerticle;
 import dev.forge.tasks.bus.TaskIds;
 import dev.forge.tasks.task.TaskMetrics;
 import dev.forge.tasks.task.TraceCache;
+import dev.forge.tasks.webhook.Webhooks;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.micrometer.MicrometerMetricsFactory;
@@ -153,7 +154,8 @@ public final class TasksNode {
         new DeploymentOptions().setInstances(config.storeInstances())
           .setThreadingModel(config.storeThreading().equals("worker") ? ThreadingModel.WORKER : ThreadingModel.EVENT_LOOP))))
       .compose(v -> deploy("http", vertx.deployVerticle(() -> new HttpVerticle(http, registry, cache),
-        new DeploymentOptions().setInstances(config.httpInstances()))));
+        new DeploymentOptions().setInstances(config.httpInstances()))))
+      .compose(v -> Webhooks.deploy(vertx, config, pg, this::deploy));
     for (String type : config.jobTypes()) {
       Job j = jobs.apply(type);
       chain = chain.compose(v -> deploy("job " + type, vertx.deployVerticle(new JobVerticle(j, job))));

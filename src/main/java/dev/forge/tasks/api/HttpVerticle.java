@@ -84,6 +84,7 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/v1/tasks/:id/events").handler(tasks::events);
     router.delete("/v1/tasks/:id").handler(tasks::delete);
     router.post("/v1/tasks/:id/cancel").handler(body).handler(tasks::cancel);
+    new WebhookRoutes(vertx, settings.busTimeoutMs()).register(router, body, this::requireJson);
 
     router.errorHandler(404, ctx -> HttpErrors.send(ctx, HttpErrors.routeNotFound(ctx)));
     router.errorHandler(405, ctx -> {

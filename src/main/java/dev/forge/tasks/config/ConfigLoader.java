@@ -71,6 +71,9 @@ public final class ConfigLoader {
     {"httpMaxConnections", "TASKS_HTTP_MAX_CONNECTIONS", "20000"},
     {"rateLimit", "TASKS_RATE_LIMIT", null},
     {"webhookAllowedHosts", "TASKS_WEBHOOK_ALLOWED_HOSTS", null},
+    {"webhookRetryForMs", "TASKS_WEBHOOK_RETRY_FOR_MS", "86400000"},
+    {"webhookTimeoutMs", "TASKS_WEBHOOK_TIMEOUT_MS", "10000"},
+    {"webhookRetryBaseMs", "TASKS_WEBHOOK_RETRY_BASE_MS", "5000"},
   };
 
   private final Map<String, String> values = new LinkedHashMap<>();
@@ -159,7 +162,9 @@ public final class ConfigLoader {
       integer("httpRequestTimeoutMs", 100, 3_600_000), integer("httpIdleTimeoutMs", 1000, 86_400_000),
       integer("httpMaxConnections", 1, 10_000_000),
       values.get("rateLimit"),
-      list("webhookAllowedHosts"));
+      list("webhookAllowedHosts"),
+      longInteger("webhookRetryForMs", 1000, 30L * 86_400_000), integer("webhookTimeoutMs", 100, 600_000),
+      integer("webhookRetryBaseMs", 10, 3_600_000));
   }
 
   /**

@@ -24,7 +24,8 @@ public record TasksConfig(
   long fileMaxBytes,
   long httpRequestTimeoutMs, long httpIdleTimeoutMs, int httpMaxConnections,
   String rateLimit,
-  List<String> webhookAllowedHosts) {
+  List<String> webhookAllowedHosts,
+  long webhookRetryForMs, long webhookTimeoutMs, long webhookRetryBaseMs) {
 
   /** {@link #cacheTtlMs()} of a cache whose entries leave only when it is full. */
   public static final long NO_EXPIRY = -1;
