@@ -30,10 +30,13 @@ final class WebhookRoutes {
 
   /** Adds the routes; {@code requireJson} refuses a body that is not {@code application/json}. */
   void register(Router router, BodyHandler body, Handler<RoutingContext> requireJson) {
-    router.post("/v1/webhooks").handler(requireJson).handler(body).handler(this::create);
+    // A body handler must come first on its route: the media type is checked on a route of its own.
+    router.post("/v1/webhooks").handler(requireJson);
+    router.post("/v1/webhooks").handler(body).handler(this::create);
     router.get("/v1/webhooks").handler(ctx -> forward(ctx, Addresses.WEBHOOK_LIST, tenant(ctx)));
     router.get("/v1/webhooks/:id").handler(ctx -> forward(ctx, Addresses.WEBHOOK_GET, byId(ctx)));
-    router.post("/v1/webhooks/:id").handler(requireJson).handler(body).handler(this::update);
+    router.post("/v1/webhooks/:id").handler(requireJson);
+    router.post("/v1/webhooks/:id").handler(body).handler(this::update);
     router.delete("/v1/webhooks/:id").handler(ctx -> forward(ctx, Addresses.WEBHOOK_DELETE, byId(ctx)));
     router.get("/v1/webhooks/:id/deliveries").handler(this::deliveries);
     router.post("/v1/webhooks/:id/deliveries/:delivery/retry").handler(body)
