@@ -15,8 +15,10 @@ CREATE TABLE webhook_endpoints (
   old_secret_expires_at timestamptz,
   enabled               boolean     NOT NULL DEFAULT true,
   disabled_reason       text,
-  -- Since when every attempt to this endpoint failed (NULL after a success).
+  -- Since when this endpoint takes no deliveries: the creation of the oldest delivery that failed
+  -- since the last success (NULL after a success).
   failing_since         timestamptz,
+  succeeded_at          timestamptz,
   created_at            timestamptz NOT NULL DEFAULT now(),
   updated_at            timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant, id)
@@ -44,8 +46,9 @@ CREATE TABLE webhook_deliveries (
   last_status_code integer,
   last_error       text,
   last_attempt_at  timestamptz,
-  delivered_at     timestamptz,
-  FOREIGN KEY (tenant, endpoint_id) REFERENCES webhook_endpoints (tenant, id) ON DELETE CASCADE
+  delivered_at     timestamptz
+  -- No foreign key to webhook_endpoints: its check would lock the endpoint's row (KEY SHARE) in every
+  -- task transaction that writes a delivery; the store deletes an endpoint's deliveries with it.
 );
 
 -- Claiming: only pending deliveries, by due time.

@@ -53,8 +53,10 @@ final class WebhookSql {
       WHERE tenant = $1 AND id = $2
       RETURNING\s""" + ENDPOINT;
 
-  /** $1 tenant, $2 id. */
-  static final String DELETE = "DELETE FROM webhook_endpoints WHERE tenant = $1 AND id = $2 RETURNING id";
+  /** $1 tenant, $2 id. The endpoint and its deliveries. */
+  static final String DELETE = """
+      WITH gone AS (DELETE FROM webhook_deliveries WHERE tenant = $1 AND endpoint_id = $2)
+      DELETE FROM webhook_endpoints WHERE tenant = $1 AND id = $2 RETURNING id""";
 
   /** $1 tenant, $2 endpoint, $3 reason. Fails the pending deliveries of an endpoint just disabled. */
   static final String FAIL_PENDING = """
@@ -103,14 +105,16 @@ final class WebhookSql {
           last_error = NULL, lease_owner = NULL
         WHERE id = $1 AND attempts = $2 AND status = 'pending'
         RETURNING tenant, endpoint_id)
-      UPDATE webhook_endpoints e SET failing_since = NULL
-      FROM d WHERE e.tenant = d.tenant AND e.id = d.endpoint_id AND e.failing_since IS NOT NULL""";
+      UPDATE webhook_endpoints e SET failing_since = NULL, succeeded_at = now()
+      FROM d WHERE e.tenant = d.tenant AND e.id = d.endpoint_id
+        AND (e.failing_since IS NOT NULL OR e.succeeded_at IS NULL OR e.succeeded_at < now() - interval '1 second')""";
 
   /**
    * $1 delivery, $2 attempt, $3 status code or null, $4 error, $5 retry window ms, $6 backoff base ms.
    * Due again after base * 2^(attempt-1) (at most an hour), times 0.75-1.25 at random; failed once
-   * older than the window. Returns the delivery's endpoint when every attempt to it has now failed
-   * for the whole window: the caller disables it.
+   * older than the window. The endpoint is failing since the creation of the oldest delivery that
+   * failed after its last success; returns it as exhausted when a delivery just ran out of its window
+   * and the endpoint has been failing for the whole window: the caller disables it.
    */
   static final String FAILED = """
       WITH d AS (
@@ -121,10 +125,10 @@ final class WebhookSql {
             * (0.75 + random() * 0.5) * interval '1 millisecond',
           last_status_code = $3, last_error = $4, lease_owner = NULL
         WHERE id = $1 AND attempts = $2 AND status = 'pending'
-        RETURNING tenant, endpoint_id)
-      UPDATE webhook_endpoints e SET failing_since = COALESCE(e.failing_since, now())
+        RETURNING tenant, endpoint_id, created_at, status)
+      UPDATE webhook_endpoints e SET failing_since = COALESCE(e.failing_since, GREATEST(d.created_at, e.succeeded_at))
       FROM d WHERE e.tenant = d.tenant AND e.id = d.endpoint_id
-      RETURNING e.tenant, e.id, e.enabled
+      RETURNING e.tenant, e.id, e.enabled AND d.status = 'failed'
         AND e.failing_since < now() - $5::double precision * interval '1 millisecond' AS exhausted""";
 
   /** $1 tenant, $2 endpoint, $3 reason. */
