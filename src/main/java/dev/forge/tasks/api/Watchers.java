@@ -5,7 +5,6 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,15 +27,13 @@ final class Watchers {
   private final Map<String, List<Watcher>> byTask = new HashMap<>();
   private final int maxWatchers;
   private int count;
-  private MessageConsumer<JsonObject> consumer;
 
   Watchers(int maxWatchers) {
     this.maxWatchers = maxWatchers;
   }
 
   Future<Void> start(Vertx vertx) {
-    consumer = vertx.eventBus().consumer(Addresses.UPDATED, this::dispatch);
-    return consumer.completion();
+    return vertx.eventBus().<JsonObject>consumer(Addresses.UPDATED, this::dispatch).completion();
   }
 
   /** Adds a watcher; false when this verticle already holds its maximum. */
