@@ -24,8 +24,10 @@ CREATE TABLE webhook_endpoints (
   PRIMARY KEY (tenant, id)
 );
 
--- What the triggers look up on a task change: the tenant's enabled endpoints.
+-- What the triggers look up on a task change: the tenant's enabled endpoints, and (on every change)
+-- those subscribed to task.updated.
 CREATE INDEX webhook_endpoints_enabled ON webhook_endpoints (tenant) WHERE enabled;
+CREATE INDEX webhook_endpoints_updated ON webhook_endpoints (tenant) WHERE enabled AND 'task.updated' = ANY (events);
 
 CREATE TABLE webhook_deliveries (
   -- The message id, sent as webhook-id on every attempt.
@@ -63,6 +65,12 @@ CREATE FUNCTION webhook_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   ended text := NULL;
 BEGIN
+  IF TG_ARGV[0] = 'updated' AND NOT EXISTS (
+      SELECT 1 FROM webhook_endpoints WHERE tenant = NEW.tenant AND enabled AND 'task.updated' = ANY (events)) THEN
+    -- The common case, checked first: one probe of an index that is empty unless the tenant
+    -- subscribes to task.updated.
+    RETURN NULL;
+  END IF;
   IF TG_OP = 'UPDATE' AND OLD.status IS DISTINCT FROM NEW.status
      AND NEW.status IN ('completed', 'failed', 'cancelled') THEN
     ended := 'task.' || NEW.status;
