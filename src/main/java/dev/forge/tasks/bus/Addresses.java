@@ -185,7 +185,7 @@ public final class Addresses {
   public static final String WEBHOOK_CLAIM = "webhooks.delivery.claim";
 
   /**
-   * The outcome of one claimed attempt. Body: {@code {id, attempt, ok, status_code?, error?}}.
+   * The outcomes of claimed attempts. Body: {@code {results:[{id, attempt, ok, status_code?, error?}]}}.
    * A success ends the delivery; a failure makes it due again after an exponential backoff with
    * jitter, or fails it once it is older than the retry window, and disables the endpoint whose
    * every attempt failed for that long. A report from an attempt that no longer holds the delivery

@@ -22,6 +22,8 @@ import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
@@ -69,7 +71,12 @@ public final class DeliveryVerticle extends VerticleBase {
     }
   }
 
+  /** The most results one report carries. */
+  private static final int MAX_RESULTS = 256;
+
   private final Settings settings;
+  private final Deque<JsonObject> results = new ArrayDeque<>();
+  private boolean reporting;
   private final String worker = "webhooks-" + UUID.randomUUID();
   private HttpClientAgent client;
   private DeliveryOptions bus;
@@ -134,10 +141,38 @@ public final class DeliveryVerticle extends VerticleBase {
           d.getString("endpoint_id"), d.getString("task_id"), d.getInteger("attempt"),
           (System.nanoTime() - started) / 1_000_000, f.reason());
       }
-      vertx.eventBus().request(Addresses.WEBHOOK_RESULT, result, bus).onFailure(err ->
-        // The lease runs out and another attempt is made: at least once, never lost.
-        LOG.warn("Webhook {}: the result of attempt {} was not recorded ({}); it will be sent again",
-          d.getString("id"), d.getInteger("attempt"), err.toString()));
+      report(result);
+    });
+  }
+
+  /**
+   * Results leave in batches: one request in flight at a time, and those that arrive meanwhile go
+   * together in the next (one statement and one commit for many deliveries, none waiting on a timer).
+   */
+  private void report(JsonObject result) {
+    results.add(result);
+    if (!reporting) {
+      flushResults();
+    }
+  }
+
+  private void flushResults() {
+    if (results.isEmpty()) {
+      return;
+    }
+    JsonArray batch = new JsonArray();
+    while (!results.isEmpty() && batch.size() < MAX_RESULTS) {
+      batch.add(results.poll());
+    }
+    reporting = true;
+    vertx.eventBus().request(Addresses.WEBHOOK_RESULT, new JsonObject().put("results", batch), bus).onComplete(done -> {
+      if (done.failed()) {
+        // The leases run out and other attempts are made: at least once, never lost.
+        LOG.warn("Webhooks: the results of {} attempts were not recorded ({}); they will be sent again", batch.size(),
+          done.cause().toString());
+      }
+      reporting = false;
+      flushResults();
     });
   }
 

@@ -19,6 +19,7 @@ import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Function;
@@ -189,28 +190,45 @@ public final class WebhookStoreVerticle extends VerticleBase {
       });
   }
 
+  /** Successes as one batch (one round trip, one commit); failures one by one (they are few). */
   private Future<JsonObject> result(JsonObject body) {
-    String id = BusBodies.string(body, "id");
-    int attempt = BusBodies.integer(body, "attempt", 1, Integer.MAX_VALUE, 0);
-    Integer code = body.getInteger("status_code");
-    if (BusBodies.bool(body, "ok", false)) {
-      return pool.preparedQuery(WebhookSql.SUCCEEDED).execute(Tuple.of(id, attempt, code)).map(new JsonObject());
+    Object list = body.getValue("results");
+    if (!(list instanceof JsonArray results)) {
+      throw BusBodies.invalid("results", "'results' must be an array.");
     }
-    String error = BusBodies.optString(body, "error");
+    List<Tuple> succeeded = new ArrayList<>();
+    List<Future<?>> done = new ArrayList<>();
+    for (Object o : results) {
+      JsonObject r = BusBodies.body(o);
+      String id = BusBodies.string(r, "id");
+      int attempt = BusBodies.integer(r, "attempt", 1, Integer.MAX_VALUE, 0);
+      Integer code = r.getInteger("status_code");
+      if (BusBodies.bool(r, "ok", false)) {
+        succeeded.add(Tuple.of(id, attempt, code));
+      } else {
+        done.add(failed(id, attempt, code, BusBodies.optString(r, "error")));
+      }
+    }
+    if (!succeeded.isEmpty()) {
+      done.add(pool.preparedQuery(WebhookSql.SUCCEEDED).executeBatch(succeeded));
+    }
+    return Future.all(done).map(new JsonObject());
+  }
+
+  private Future<Void> failed(String id, int attempt, Integer code, String error) {
     return pool.preparedQuery(WebhookSql.FAILED)
       .execute(Tuple.of(id, attempt, code, error, settings.retryForMs(), settings.retryBaseMs()))
       .compose(rows -> {
         Row row = rows.size() == 0 ? null : rows.iterator().next();
         if (row == null || !Boolean.TRUE.equals(row.getBoolean("exhausted"))) {
-          return Future.succeededFuture(new JsonObject());
+          return Future.succeededFuture();
         }
         String tenant = row.getString("tenant");
         String endpoint = row.getString("id");
         String reason = "Every delivery failed for " + settings.retryForMs() / 1000 + " s; the last: " + error;
         LOG.warn("Webhook endpoint {} of tenant {} disabled: {}", endpoint, ApiError.printable(tenant), reason);
         return pool.preparedQuery(WebhookSql.DISABLE).execute(Tuple.of(tenant, endpoint, reason))
-          .compose(v -> failPending(tenant, endpoint, "The endpoint was disabled: " + reason))
-          .map(new JsonObject());
+          .compose(v -> failPending(tenant, endpoint, "The endpoint was disabled: " + reason));
       });
   }
 
