@@ -155,6 +155,9 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   private static String allowed(String path) {
+    if (path.startsWith("/v1/webhooks")) {
+      return WebhookRoutes.allowed(path);
+    }
     if (path.equals("/v1/tasks") || path.equals("/v1/tasks/")) {
       return "GET, POST";
     }

@@ -127,6 +127,11 @@ class WebhookTest {
     assertNotEquals(created.getString("secret"), rotated.getString("secret"));
     assertEquals("enabled", rotated.getString("status"));
 
+    HttpResponse<Buffer> put = call(HttpMethod.PUT, "/v1/webhooks/" + id, 1, new JsonObject());
+    assertEquals(405, put.statusCode());
+    assertEquals("GET, POST, DELETE", put.getHeader("Allow"));
+    assertEquals("method_not_allowed", put.bodyAsJsonObject().getJsonObject("error").getString("code"));
+
     JsonObject deleted = ok(call(HttpMethod.DELETE, "/v1/webhooks/" + id, 1, null));
     assertTrue(deleted.getBoolean("deleted"));
     assertEquals(404, call(HttpMethod.GET, "/v1/webhooks/" + id, 1, null).statusCode());
