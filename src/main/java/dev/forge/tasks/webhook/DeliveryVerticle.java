@@ -1,6 +1,7 @@
 package dev.forge.tasks.webhook;
 
 import dev.forge.tasks.bus.Addresses;
+import dev.forge.tasks.bus.ApiError;
 import dev.forge.tasks.bus.ApiException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -71,12 +72,15 @@ public final class DeliveryVerticle extends VerticleBase {
     }
   }
 
+  /** How long a stopping sender waits for its claim and reports in flight. */
+  private static final long QUIET_MS = 2000;
   /** The most results one report carries. */
   private static final int MAX_RESULTS = 256;
 
   private final Settings settings;
   private final Deque<JsonObject> results = new ArrayDeque<>();
   private boolean reporting;
+  private boolean stopping;
   private final String worker = "webhooks-" + UUID.randomUUID();
   private HttpClientAgent client;
   private DeliveryOptions bus;
@@ -99,15 +103,29 @@ public final class DeliveryVerticle extends VerticleBase {
     return Future.succeededFuture();
   }
 
+  /**
+   * Claims no more, and waits (at most {@link #QUIET_MS}) for the claim and the results in flight, so
+   * that the store is not undeployed under them; a call still running is abandoned, and its delivery
+   * is sent again by whichever node claims it when its lease ends.
+   */
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(timer);
-    return client.close();
+    stopping = true;
+    Promise<Void> quiet = Promise.promise();
+    long deadline = System.nanoTime() + QUIET_MS * 1_000_000;
+    vertx.setPeriodic(1, 20, t -> {
+      if ((!claiming && !reporting && results.isEmpty()) || System.nanoTime() > deadline) {
+        vertx.cancelTimer(t);
+        quiet.complete();
+      }
+    });
+    return quiet.future().compose(v -> client.close());
   }
 
   private void poll() {
     int free = settings.maxInFlight() - inFlight;
-    if (claiming || free <= 0) {
+    if (stopping || claiming || free <= 0) {
       return;
     }
     claiming = true;
@@ -115,7 +133,7 @@ public final class DeliveryVerticle extends VerticleBase {
     vertx.eventBus().<JsonObject>request(Addresses.WEBHOOK_CLAIM, claim, bus).onComplete(done -> {
       claiming = false;
       if (done.failed()) {
-        LOG.debug("Webhook claim failed: {}", done.cause().toString());
+        LOG.debug("Webhook claim failed: {}", failure(done.cause()));
         return;
       }
       JsonArray claimed = done.result().body().getJsonArray("deliveries");
@@ -131,6 +149,9 @@ public final class DeliveryVerticle extends VerticleBase {
     long started = System.nanoTime();
     attempt(d).onComplete(done -> {
       inFlight--;
+      if (stopping && done.failed()) {
+        return; // abandoned by the stop: the lease runs out and the delivery is sent again
+      }
       JsonObject result = new JsonObject().put("id", d.getString("id")).put("attempt", d.getInteger("attempt"));
       if (done.succeeded()) {
         result.put("ok", true).put("status_code", done.result());
@@ -169,7 +190,7 @@ public final class DeliveryVerticle extends VerticleBase {
       if (done.failed()) {
         // The leases run out and other attempts are made: at least once, never lost.
         LOG.warn("Webhooks: the results of {} attempts were not recorded ({}); they will be sent again", batch.size(),
-          done.cause().toString());
+          failure(done.cause()));
       }
       reporting = false;
       flushResults();
@@ -264,6 +285,12 @@ public final class DeliveryVerticle extends VerticleBase {
         return "The connection was refused or timed out.";
       }
     }
-    return "The connection failed (" + err.getClass().getSimpleName() + ").";
+    return "The connection failed.";
+  }
+
+  /** A failed bus request as its error code ({@code store_unavailable}, ...), for logs. */
+  private static String failure(Throwable err) {
+    ApiError e = ApiError.fromThrowable(err);
+    return e == null ? "internal error" : e.code();
   }
 }

@@ -8,6 +8,7 @@ import dev.forge.tasks.bus.ApiException;
 import dev.forge.tasks.bus.BusBodies;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.VertxException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClientOptions;
@@ -19,9 +20,11 @@ import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -255,15 +258,26 @@ public final class WebhookStoreVerticle extends VerticleBase {
     }).completion();
   }
 
-  /** Our own refusals as they are; Postgres' statement timeout as 504; anything else as 503, logged. */
+  /**
+   * Our own refusals as they are; Postgres' statement timeout as 504; Postgres refusing or
+   * unreachable as 503 with a one-line warning; anything else as 503, logged with its stack.
+   */
   private static ApiError toApiError(Throwable failure, String address) {
     if (failure instanceof ApiException api) {
       return api.error();
     }
-    if (failure instanceof PgException pg && "57014".equals(pg.getSqlState())) {
-      return ApiError.storeTimeout();
+    if (failure instanceof PgException pg) {
+      if ("57014".equals(pg.getSqlState())) {
+        return ApiError.storeTimeout();
+      }
+      LOG.warn("Webhooks store: {} refused by Postgres (SQLSTATE {})", address, pg.getSqlState());
+      return ApiError.storeUnavailable();
     }
-    LOG.warn("Webhooks store: {} failed ({})", address, failure.getClass().getSimpleName(), failure);
+    if (failure instanceof IOException || failure instanceof TimeoutException || failure.getClass() == VertxException.class) {
+      LOG.warn("Webhooks store: {} failed, Postgres unreachable or the pool closed", address);
+      return ApiError.storeUnavailable();
+    }
+    LOG.error("Webhooks store: {} failed", address, failure);
     return ApiError.storeUnavailable();
   }
 }
