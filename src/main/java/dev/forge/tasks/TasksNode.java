@@ -25,6 +25,7 @@ import dev.forge.tasks.task.TraceCache;
 import dev.forge.tasks.vector.MiniLmEmbedder;
 import dev.forge.tasks.vector.VectorStoreJob;
 import dev.forge.tasks.vector.VectorStoreVerticle;
+import dev.forge.tasks.webhook.Webhooks;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.micrometer.MicrometerMetricsFactory;
@@ -177,7 +178,8 @@ public final class TasksNode {
         Runtime.getRuntime().maxMemory() / 2, VECTOR_SWEEP_MS), MiniLmEmbedder.shared()))))
       .compose(v -> deploy("http", vertx.deployVerticle(() -> new HttpVerticle(http, registry, cache, limits),
         new DeploymentOptions().setInstances(config.httpInstances())
-          .setConfig(new JsonObject().put("fileMaxBytes", config.fileMaxBytes())))));
+          .setConfig(new JsonObject().put("fileMaxBytes", config.fileMaxBytes())))))
+      .compose(v -> Webhooks.deploy(vertx, config, pg, this::deploy));
     for (String type : config.jobTypes()) {
       Job j = jobs.apply(type);
       chain = chain.compose(v -> deploy("job " + type, vertx.deployVerticle(new JobVerticle(j, job))));

@@ -103,6 +103,7 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/v1/files/:id/content").handler(files::content);
     router.post("/v1/files/:id/content").handler(body).handler(files::updateContent);
     new VectorStoreRoutes(vertx, settings.busTimeoutMs()).mount(router, body);
+    new WebhookRoutes(vertx, settings.busTimeoutMs()).register(router, body, this::requireJson);
 
     router.errorHandler(404, ctx -> HttpErrors.send(ctx, HttpErrors.routeNotFound(ctx)));
     router.errorHandler(405, ctx -> {
@@ -178,6 +179,9 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   private static String allowed(String path) {
+    if (path.startsWith("/v1/webhooks")) {
+      return WebhookRoutes.allowed(path);
+    }
     if (path.equals("/v1/tasks") || path.equals("/v1/tasks/")) {
       return "GET, POST";
     }

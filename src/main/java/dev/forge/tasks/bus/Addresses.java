@@ -337,4 +337,68 @@ public final class Addresses {
    * error?}}; only a member still in progress changes. Reply: {@code {}}. Failures: 400.
    */
   public static final String VECTOR_STORES_JOB_FILE_DONE = "vector_stores.job.file_done";
+
+  // ---- Webhooks (issue 14): the webhooks store owns the endpoint and delivery tables. ----
+  // An endpoint is {id, object:"webhook_endpoint", url, events, types, description, status
+  // ("enabled"|"disabled"), disabled_reason, created_at, updated_at}; a delivery is {id,
+  // object:"webhook_delivery", endpoint_id, event, task_id, status ("pending"|"succeeded"|"failed"),
+  // attempts, last_status_code, last_error, last_attempt_at, next_attempt_at, delivered_at, created_at}.
+
+  /**
+   * Create an endpoint. Body: {@code {tenant?, url, events, types?, description?}}. Reply: the
+   * endpoint with {@code secret} (the only time it is shown). Failures: 400 {@code invalid_parameter}
+   * (also for a URL that is not https, or http to a host not allowed, or a literal private address), 503, 504.
+   */
+  public static final String WEBHOOK_CREATE = "webhooks.create";
+
+  /** List a tenant's endpoints. Body: {@code {tenant?}}. Reply: {@code {object:"list", data:[endpoint]}}. Failures: 503, 504. */
+  public static final String WEBHOOK_LIST = "webhooks.list";
+
+  /** Get one endpoint. Body: {@code {tenant?, id}}. Reply: the endpoint. Failures: 404 {@code webhook_not_found}, 503, 504. */
+  public static final String WEBHOOK_GET = "webhooks.get";
+
+  /**
+   * Update an endpoint. Body: {@code {tenant?, id, url?, events?, types?, description?, disabled?,
+   * rotate_secret?}}. Reply: the endpoint, with {@code secret} when it was rotated (the old secret
+   * stays valid, and is signed with too, for {@code WebhookStoreVerticle.OVERLAP_MS}). Disabling
+   * fails the endpoint's pending deliveries. Failures: 400, 404, 503, 504.
+   */
+  public static final String WEBHOOK_UPDATE = "webhooks.update";
+
+  /**
+   * Delete an endpoint and its deliveries. Body: {@code {tenant?, id}}. Reply:
+   * {@code {id, object:"webhook_endpoint.deleted", deleted:true}}. Failures: 404, 503, 504.
+   */
+  public static final String WEBHOOK_DELETE = "webhooks.delete";
+
+  /**
+   * An endpoint's deliveries, newest first. Body: {@code {tenant?, id, limit (1-100), before?}}
+   * ({@code before} a delivery id). Reply: {@code {object:"list", data:[delivery], has_more}}.
+   * Failures: 400, 404, 503, 504.
+   */
+  public static final String WEBHOOK_DELIVERIES = "webhooks.deliveries";
+
+  /**
+   * Send a delivery again, now: it becomes pending and due, keeping its id. Body:
+   * {@code {tenant?, id, delivery}}. Reply: the delivery. Failures: 404 {@code webhook_not_found} /
+   * {@code delivery_not_found}, 409 {@code webhook_disabled}, 503, 504.
+   */
+  public static final String WEBHOOK_RETRY = "webhooks.retry";
+
+  /**
+   * Claim due deliveries for sending. Body: {@code {worker, limit (1-256), lease_ms}}. Each is leased
+   * to the worker: not due again for {@code lease_ms}, after which another sender takes it. Reply:
+   * {@code {deliveries:[{id, attempt, url, secrets:[whsec_...], body}]}} ({@code body} the exact
+   * text to sign and post). Failures: 503, 504.
+   */
+  public static final String WEBHOOK_CLAIM = "webhooks.delivery.claim";
+
+  /**
+   * The outcomes of claimed attempts. Body: {@code {results:[{id, attempt, ok, status_code?, error?}]}}.
+   * A success ends the delivery; a failure makes it due again after an exponential backoff with
+   * jitter, or fails it once it is older than the retry window, and disables the endpoint whose
+   * every attempt failed for that long. A report from an attempt that no longer holds the delivery
+   * changes nothing. Reply: {@code {}}. Failures: 503, 504.
+   */
+  public static final String WEBHOOK_RESULT = "webhooks.delivery.result";
 }

@@ -72,6 +72,9 @@ public final class ConfigLoader {
     {"rateLimit", "TASKS_RATE_LIMIT", null},
     {"webhookAllowedHosts", "TASKS_WEBHOOK_ALLOWED_HOSTS", null},
     {"clusterBusPort", "TASKS_CLUSTER_BUS_PORT", "0"},
+    {"webhookRetryForMs", "TASKS_WEBHOOK_RETRY_FOR_MS", "86400000"},
+    {"webhookTimeoutMs", "TASKS_WEBHOOK_TIMEOUT_MS", "10000"},
+    {"webhookRetryBaseMs", "TASKS_WEBHOOK_RETRY_BASE_MS", "5000"},
   };
 
   private final Map<String, String> values = new LinkedHashMap<>();
@@ -161,7 +164,9 @@ public final class ConfigLoader {
       integer("httpMaxConnections", 1, 10_000_000),
       rateLimit(),
       list("webhookAllowedHosts"),
-      integer("clusterBusPort", 0, 65535));
+      integer("clusterBusPort", 0, 65535),
+      longInteger("webhookRetryForMs", 1000, 30L * 86_400_000), integer("webhookTimeoutMs", 100, 600_000),
+      integer("webhookRetryBaseMs", 10, 3_600_000));
   }
 
   /**

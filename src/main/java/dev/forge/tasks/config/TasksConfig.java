@@ -25,7 +25,8 @@ public record TasksConfig(
   long httpRequestTimeoutMs, long httpIdleTimeoutMs, int httpMaxConnections,
   String rateLimit,
   List<String> webhookAllowedHosts,
-  int clusterBusPort) {
+  int clusterBusPort,
+  long webhookRetryForMs, long webhookTimeoutMs, long webhookRetryBaseMs) {
 
   /** {@link #cacheTtlMs()} of a cache whose entries leave only when it is full. */
   public static final long NO_EXPIRY = -1;
