@@ -10,12 +10,15 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +42,7 @@ public final class HttpVerticle extends VerticleBase {
   private final PrometheusMeterRegistry metrics;
   private final TraceCache cache;
   private HttpServer server;
+  private Router router;
 
   /** An API without {@code /metrics} or a cache: every read goes to the store. */
   public HttpVerticle(Settings settings) {
@@ -57,7 +61,7 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    Router router = Router.router(vertx);
+    router = Router.router(vertx);
     Watchers watchers = new Watchers(settings.maxWaiters());
     if (metrics != null) {
       io.micrometer.core.instrument.Gauge.builder("tasks.waiters", watchers, Watchers::size)
@@ -75,7 +79,11 @@ public final class HttpVerticle extends VerticleBase {
       router.get("/bench/constant").handler(BenchRoute::constant);
     }
 
+    DashboardRoutes.mount(router);
+    EventRoutes events = new EventRoutes(vertx, watchers, settings.busTimeoutMs(), settings.keepAliveMs());
+    events.mountBeforeAuth(router);
     router.route("/v1/*").handler(this::authenticate);
+    events.mount(router);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(settings.bodyLimitBytes());
     router.post("/v1/tasks").handler(this::requireJson);
     router.post("/v1/tasks").handler(body).handler(tasks::create);
@@ -106,12 +114,27 @@ public final class HttpVerticle extends VerticleBase {
     return watchers.start(vertx).compose(v -> server.listen()).onSuccess(s -> LOG.debug("HTTP listening on {}:{}", settings.host(), s.actualPort()));
   }
 
+  /** Every route's method and path, e.g. {@code "GET /v1/tasks/:id"} (the OpenAPI document must describe each). */
+  public List<String> routes() {
+    List<String> out = new ArrayList<>();
+    for (Route r : router.getRoutes()) {
+      if (r.getPath() != null && r.methods() != null) {
+        r.methods().forEach(m -> out.add(m.name() + " " + r.getPath()));
+      }
+    }
+    return out;
+  }
+
   /** The port the server listens on (useful when configured with port 0). */
   public int actualPort() {
     return server.actualPort();
   }
 
   private void authenticate(RoutingContext ctx) {
+    if (ctx.get(TaskRoutes.TENANT) != null) { // an event-stream ticket named it (EventRoutes)
+      ctx.next();
+      return;
+    }
     if (settings.apiKeys().isEmpty()) {
       ctx.put(TaskRoutes.TENANT, Addresses.DEFAULT_TENANT);
       ctx.next();
@@ -158,6 +181,9 @@ public final class HttpVerticle extends VerticleBase {
       return "GET, POST";
     }
     if (path.endsWith("/cancel")) {
+      return "POST";
+    }
+    if (path.equals("/v1/events/tickets")) {
       return "POST";
     }
     if (path.endsWith("/events")) {

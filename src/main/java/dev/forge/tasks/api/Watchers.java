@@ -50,6 +50,7 @@ final class Watchers {
   }
 
   private final Map<String, List<Watcher>> byTask = new HashMap<>();
+  private final Map<String, List<Watcher>> byTenant = new HashMap<>();
   private final int maxWatchers;
   private int count;
   private MessageConsumer<JsonObject> consumer;
@@ -88,16 +89,45 @@ final class Watchers {
     return count;
   }
 
+  /** Adds a watcher of every task of {@code tenant}; it counts like any other. False when full. */
+  boolean addTenant(String tenant, Watcher watcher) {
+    if (count >= maxWatchers) {
+      return false;
+    }
+    byTenant.computeIfAbsent(tenant, k -> new ArrayList<>(1)).add(watcher);
+    count++;
+    return true;
+  }
+
+  void removeTenant(String tenant, Watcher watcher) {
+    List<Watcher> list = byTenant.get(tenant);
+    if (list != null && list.remove(watcher)) {
+      count--;
+      if (list.isEmpty()) {
+        byTenant.remove(tenant);
+      }
+    }
+  }
+
   private void dispatch(Message<JsonObject> message) {
     MultiMap headers = message.headers();
-    List<Watcher> list = byTask.get(key(headers.get(Addresses.HEADER_TENANT), headers.get(Addresses.HEADER_TASK_ID)));
-    if (list == null) {
+    String tenant = headers.get(Addresses.HEADER_TENANT);
+    List<Watcher> list = byTask.get(key(tenant, headers.get(Addresses.HEADER_TASK_ID)));
+    List<Watcher> everyTask = byTenant.get(tenant);
+    if (list == null && everyTask == null) {
       return;
     }
     Update update = Update.of(message.body(), headers);
     // A watcher may remove itself while being told: iterate over a copy.
-    for (Watcher w : List.copyOf(list)) {
-      w.onUpdate(update);
+    if (list != null) {
+      for (Watcher w : List.copyOf(list)) {
+        w.onUpdate(update);
+      }
+    }
+    if (everyTask != null) {
+      for (Watcher w : List.copyOf(everyTask)) {
+        w.onUpdate(update);
+      }
     }
   }
 

@@ -130,6 +130,7 @@ public final class StoreVerticle extends VerticleBase {
       traces.forEach(changes::moved);
       return new Reply(new JsonObject().put("released", traces.size()), new DeliveryOptions());
     })));
+    registered.addAll(new TenantQueries(pool).register(vertx));
     new Housekeeping(vertx, store, changes, settings).start();
     return Future.all(registered);
   }
