@@ -1,5 +1,7 @@
 package dev.forge.tasks.api;
 
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
@@ -19,9 +21,20 @@ final class DashboardRoutes {
   private DashboardRoutes() {
   }
 
-  static void mount(Router router) {
+  /** {@code authRequired}: API keys are configured, so the page must ask for one. */
+  static void mount(Router router, boolean authRequired) {
+    Buffer config = new JsonObject().put("auth_required", authRequired).toBuffer();
+    router.get("/dashboard/config.json").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
+      .putHeader("Cache-Control", "no-store").end(config));
     router.get("/").handler(ctx -> redirect(ctx, "/dashboard/"));
-    router.get("/dashboard").handler(ctx -> redirect(ctx, "/dashboard/"));
+    router.get("/dashboard").handler(ctx -> {
+      // The route also matches "/dashboard/" (Vert.x ignores a trailing slash): redirect only the bare path.
+      if (ctx.request().path().equals("/dashboard")) {
+        redirect(ctx, "/dashboard/");
+      } else {
+        ctx.next();
+      }
+    });
     router.get("/dashboard/*").handler(ctx -> {
       ctx.response().putHeader("Content-Security-Policy", CSP).putHeader("X-Content-Type-Options", "nosniff")
         .putHeader("Referrer-Policy", "no-referrer");

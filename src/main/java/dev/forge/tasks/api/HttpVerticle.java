@@ -79,7 +79,7 @@ public final class HttpVerticle extends VerticleBase {
       router.get("/bench/constant").handler(BenchRoute::constant);
     }
 
-    DashboardRoutes.mount(router);
+    DashboardRoutes.mount(router, !settings.apiKeys().isEmpty());
     EventRoutes events = new EventRoutes(vertx, watchers, settings.busTimeoutMs(), settings.keepAliveMs());
     events.mountBeforeAuth(router);
     router.route("/v1/*").handler(this::authenticate);
