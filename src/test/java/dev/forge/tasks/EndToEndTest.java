@@ -12,6 +12,7 @@ import dev.forge.tasks.job.DocumentAnalysisJob;
 import dev.forge.tasks.job.Job;
 import dev.forge.tasks.job.JobCancelledException;
 import dev.forge.tasks.job.JobContext;
+import dev.forge.tasks.support.OpenApiContract;
 import dev.forge.tasks.support.Polls;
 import dev.forge.tasks.support.TestDatabase;
 import dev.forge.tasks.support.TestNodes;
@@ -80,7 +81,9 @@ class EndToEndTest {
     port = config.httpPort();
     node = TasksNode.start(config, type -> type.equals("until_cancelled") ? UNTIL_CANCELLED
       : TasksNode.BUILT_IN_JOBS.get(type)).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-    http = WebClient.create(node.vertx(), new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
+    // Every exchange is checked against the OpenAPI document the server ships.
+    http = OpenApiContract.validating(WebClient.create(node.vertx(),
+      new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port)));
   }
 
   @AfterAll

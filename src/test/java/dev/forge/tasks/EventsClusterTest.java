@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.forge.tasks.support.LiveNode;
+import dev.forge.tasks.support.OpenApiContract;
 import dev.forge.tasks.support.Polls;
 import dev.forge.tasks.support.SseClient;
 import dev.forge.tasks.support.TestDatabase;
@@ -15,6 +16,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.ext.web.client.WebClientSession;
 import io.vertx.pgclient.PgConnectOptions;
 import java.util.HashMap;
@@ -71,8 +73,14 @@ class EventsClusterTest {
     LiveNode.stop(a);
   }
 
+  /** A client of the node whose every exchange is checked against the OpenAPI document. */
+  private static WebClient http(LiveNode node) {
+    return OpenApiContract.validating(WebClient.create(node.node.vertx(),
+      new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(node.config.httpPort())));
+  }
+
   private static JsonObject create(LiveNode node, String key, String id, int ms) throws Exception {
-    HttpResponse<Buffer> r = LiveNode.await(node.http.post("/v1/tasks").putHeader("Authorization", "Bearer " + key)
+    HttpResponse<Buffer> r = LiveNode.await(http(node).post("/v1/tasks").putHeader("Authorization", "Bearer " + key)
       .putHeader("Content-Type", "application/json")
       .sendBuffer(new JsonObject().put("type", "sleep").put("id", id).put("input", new JsonObject().put("ms", ms)).toBuffer()));
     assertEquals(202, r.statusCode(), r.bodyAsString());
@@ -80,7 +88,7 @@ class EventsClusterTest {
   }
 
   private static String ticket(LiveNode node, String key) throws Exception {
-    HttpResponse<Buffer> r = LiveNode.await(node.http.post("/v1/events/tickets").putHeader("Authorization", "Bearer " + key).send());
+    HttpResponse<Buffer> r = LiveNode.await(http(node).post("/v1/events/tickets").putHeader("Authorization", "Bearer " + key).send());
     assertEquals(201, r.statusCode(), r.bodyAsString());
     assertEquals("no-store", r.getHeader("Cache-Control"));
     return r.bodyAsJsonObject().getString("ticket");
@@ -118,7 +126,7 @@ class EventsClusterTest {
         () -> stream(node, "/v1/events?ticket=" + ticket, Map.of()));
       assertTrue(refused.getCause().getMessage().startsWith("401"), refused.getCause().getMessage());
     }
-    HttpResponse<Buffer> noKey = LiveNode.await(b.http.get("/v1/events").send());
+    HttpResponse<Buffer> noKey = LiveNode.await(http(b).get("/v1/events").send());
     assertEquals(401, noKey.statusCode());
     assertEquals("invalid_api_key", noKey.bodyAsJsonObject().getJsonObject("error").getString("code"));
   }
@@ -133,7 +141,7 @@ class EventsClusterTest {
         || e.data().getString("status").equals("failed")), done.seen.toString());
       assertTrue(otherType.drain().isEmpty(), "no sleep task reaches a document_analysis stream");
     }
-    HttpResponse<Buffer> bad = LiveNode.await(b.http.get("/v1/events?status=done").putHeader("Authorization", "Bearer " + KEY_ACME).send());
+    HttpResponse<Buffer> bad = LiveNode.await(http(b).get("/v1/events?status=done").putHeader("Authorization", "Bearer " + KEY_ACME).send());
     assertEquals(400, bad.statusCode());
     assertEquals("status", bad.bodyAsJsonObject().getJsonObject("error").getString("param"));
   }
@@ -170,7 +178,7 @@ class EventsClusterTest {
   void aNodeHoldsAtMostMaxWaitersStreamsAndTheyAreTenantScoped() throws Exception {
     try (SseClient one = stream(c, "/v1/events", bearer(KEY_GLOBEX));
          SseClient two = stream(c, "/v1/events", bearer(KEY_ACME))) {
-      HttpResponse<Buffer> third = LiveNode.await(c.http.get("/v1/events").putHeader("Authorization", "Bearer " + KEY_ACME).send());
+      HttpResponse<Buffer> third = LiveNode.await(http(c).get("/v1/events").putHeader("Authorization", "Bearer " + KEY_ACME).send());
       assertEquals(503, third.statusCode());
       assertEquals("too_many_waiters", third.bodyAsJsonObject().getJsonObject("error").getString("code"));
       create(a, KEY_GLOBEX, "ev-scoped", 0);
@@ -187,6 +195,6 @@ class EventsClusterTest {
   }
 
   private static WebClient authed(LiveNode node, String key) {
-    return WebClientSession.create(WebClient.create(node.node.vertx())).addHeader("Authorization", "Bearer " + key);
+    return WebClientSession.create(http(node)).addHeader("Authorization", "Bearer " + key);
   }
 }

@@ -114,12 +114,16 @@ public final class HttpVerticle extends VerticleBase {
     return watchers.start(vertx).compose(v -> server.listen()).onSuccess(s -> LOG.debug("HTTP listening on {}:{}", settings.host(), s.actualPort()));
   }
 
-  /** Every route's method and path, e.g. {@code "GET /v1/tasks/:id"} (the OpenAPI document must describe each). */
+  /**
+   * Every route's method and path, e.g. {@code "GET /v1/tasks/:id"}, with a trailing {@code *} for a
+   * prefix route (the OpenAPI document must describe each: {@code OpenApiRoutesTest}).
+   */
   public List<String> routes() {
     List<String> out = new ArrayList<>();
     for (Route r : router.getRoutes()) {
       if (r.getPath() != null && r.methods() != null) {
-        r.methods().forEach(m -> out.add(m.name() + " " + r.getPath()));
+        String path = r.isExactPath() ? r.getPath() : r.getPath() + "*";
+        r.methods().forEach(m -> out.add(m.name() + " " + path));
       }
     }
     return out;

@@ -1,6 +1,7 @@
 package dev.forge.tasks.support;
 
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
@@ -15,7 +16,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
-/** A Server-Sent Events reader for tests: opens a stream and hands its events to the test thread. */
+/**
+ * A Server-Sent Events reader for tests: opens a stream (the exchange checked against the OpenAPI
+ * document) and hands its events to the test thread.
+ */
 public final class SseClient implements AutoCloseable {
 
   /** One event: its name, id (null when absent) and data parsed as JSON. */
@@ -39,9 +43,19 @@ public final class SseClient implements AutoCloseable {
     HttpClient client = vertx.createHttpClient();
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port).setURI(uri);
     headers.forEach(options::addHeader);
+    MultiMap sent = MultiMap.caseInsensitiveMultiMap().addAll(headers);
     return client.request(options).compose(req -> req.send()).compose(response -> {
       if (response.statusCode() != 200) {
-        return response.body().compose(b -> Future.failedFuture(new IllegalStateException(response.statusCode() + " " + b)));
+        return response.body().compose(b -> {
+          List<String> problems = OpenApiContract.get().exchange(HttpMethod.GET, uri, sent, null, response.statusCode(),
+            response.headers(), b);
+          return Future.failedFuture(problems.isEmpty() ? new IllegalStateException(response.statusCode() + " " + b)
+            : new AssertionError("The exchange disagrees with openapi.json: " + problems));
+        });
+      }
+      List<String> problems = OpenApiContract.get().exchange(HttpMethod.GET, uri, sent, null, 200, response.headers(), null);
+      if (!problems.isEmpty()) {
+        return Future.failedFuture(new AssertionError("The exchange disagrees with openapi.json: " + problems));
       }
       SseClient sse = new SseClient(client, response);
       StringBuilder buffer = new StringBuilder();
