@@ -118,6 +118,10 @@ class DashboardBrowserTest {
     browser.waiting(Duration.ofSeconds(15)).until(ExpectedConditions.attributeToBe(row("browser-live"), "data-status", "completed"));
     assertEquals("100", browser.driver.findElement(By.cssSelector("tr[data-task-id='browser-live'] progress")).getDomProperty("value"));
     browser.screenshot("dashboard-completed");
+    browser.width(390, 844);
+    Object overflow = browser.driver.executeScript("return document.documentElement.scrollWidth - document.documentElement.clientWidth");
+    assertEquals(0L, ((Number) overflow).longValue(), "no horizontal scrolling at 390 px");
+    browser.screenshot("dashboard-completed-390");
     assertEquals(List.of(), browser.consoleErrors());
   }
 
