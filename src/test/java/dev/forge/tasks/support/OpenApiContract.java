@@ -18,6 +18,7 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.impl.ClientPhase;
 import io.vertx.ext.web.client.impl.HttpContext;
 import io.vertx.ext.web.client.impl.WebClientInternal;
+import io.vertx.ext.web.multipart.MultipartForm;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -132,8 +133,15 @@ public final class OpenApiContract {
       requestHeaders.addAll(ctx.requestOptions().getHeaders());
     }
     Object body = ctx.get(BODY);
-    Buffer requestBody = body == null ? null : body instanceof Buffer b ? b
-      : body instanceof JsonObject j ? j.toBuffer() : Buffer.buffer(Json.encode(body));
+    Buffer requestBody;
+    if (body instanceof MultipartForm) {
+      // The form is encoded while it is sent: check its media type, not its parts.
+      requestHeaders.set("Content-Type", "multipart/form-data");
+      requestBody = Buffer.buffer("(multipart form)");
+    } else {
+      requestBody = body == null ? null : body instanceof Buffer b ? b
+        : body instanceof JsonObject j ? j.toBuffer() : Buffer.buffer(Json.encode(body));
+    }
     HttpResponse<?> response = ctx.response();
     return exchange(ctx.requestOptions().getMethod(), ctx.requestOptions().getURI(), requestHeaders, requestBody,
       response.statusCode(), response.headers(), response.bodyAsBuffer());
