@@ -11,9 +11,14 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -149,6 +154,28 @@ class DashboardBrowserTest {
     assertEquals(404, LiveNode.await(node.http.get("/v1/tasks/browser-cancel").putHeader("Authorization", "Bearer " + KEY).send())
       .statusCode());
     assertEquals(List.of(), browser.consoleErrors());
+  }
+
+  @Test
+  void timesAreShownInTheViewersTimeZone() throws Exception {
+    String zone = "Pacific/Auckland";
+    browser.driver.executeCdpCommand("Emulation.setTimezoneOverride", Map.of("timezoneId", zone));
+    try {
+      openWithKey();
+      create("browser-zone", 0);
+      WebElement created = browser.waiting(Duration.ofSeconds(5))
+        .until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-task-id='browser-zone'] td[data-label='Created'] time")));
+      assertEquals(zone, browser.driver.findElement(By.id("tz")).getText());
+      ZonedDateTime local = Instant.parse(created.getDomAttribute("datetime")).atZone(ZoneId.of(zone));
+      Matcher shown = Pattern.compile("(\\d{1,2}):(\\d{2}):(\\d{2})\\s*([AP]M)").matcher(created.getText());
+      assertTrue(shown.find(), created.getText());
+      int hour12 = local.getHour() % 12 == 0 ? 12 : local.getHour() % 12;
+      assertEquals(hour12, Integer.parseInt(shown.group(1)), created.getText() + " for " + local);
+      assertEquals(local.getHour() < 12 ? "AM" : "PM", shown.group(4));
+      browser.screenshot("dashboard-auckland");
+    } finally {
+      browser.driver.executeCdpCommand("Emulation.setTimezoneOverride", Map.of("timezoneId", "")); // back to the system zone
+    }
   }
 
   @Test
