@@ -35,14 +35,14 @@ final class EventRoutes {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Vertx vertx;
-  private final Watchers watchers;
+  private final TenantWatchers watchers;
   private final DeliveryOptions busOptions;
   private final long keepAliveMs;
   private final long replayWindowMs;
 
   EventRoutes(Vertx vertx, Watchers watchers, long busTimeoutMs, long keepAliveMs) {
     this.vertx = vertx;
-    this.watchers = watchers;
+    this.watchers = new TenantWatchers(vertx, watchers);
     this.busOptions = new DeliveryOptions().setSendTimeout(busTimeoutMs);
     this.keepAliveMs = keepAliveMs;
     // Postgres' statement_timeout is busTimeoutMs - 500: no write takes longer to commit than this.

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * client's resume replays from Postgres. Older states than the one sent (from another node, out
  * of order) are dropped. Everything runs on the HTTP verticle's event loop.
  */
-final class TenantEventStream implements Watchers.Watcher {
+final class TenantEventStream implements TenantWatchers.Listener {
 
   private static final Logger LOG = LoggerFactory.getLogger(TenantEventStream.class);
   private static final Buffer KEEP_ALIVE = Buffer.buffer(": keep-alive\n\n");
@@ -58,7 +58,7 @@ final class TenantEventStream implements Watchers.Watcher {
   }
 
   private final Vertx vertx;
-  private final Watchers watchers;
+  private final TenantWatchers watchers;
   private final RoutingContext ctx;
   private final String tenant;
   private final Set<String> statuses;
@@ -68,7 +68,8 @@ final class TenantEventStream implements Watchers.Watcher {
   private final Function<JsonObject, Future<JsonObject>> store;
   private final LinkedHashMap<String, Event> backlog = new LinkedHashMap<>();
   private final LinkedHashMap<String, Sent> sent = new LinkedHashMap<>();
-  private boolean replaying;
+  /** Changes wait in the backlog until the response is open and any replay has been written. */
+  private boolean holding = true;
   private Runnable afterDrain;
   private long keepAlive = -1;
   private boolean done;
@@ -77,7 +78,7 @@ final class TenantEventStream implements Watchers.Watcher {
    * A stream of {@code tenant}'s changes with the given filters (null: all); {@code store} sends a
    * request to {@link Addresses#EVENTS_REPLAY}.
    */
-  TenantEventStream(Vertx vertx, Watchers watchers, RoutingContext ctx, String tenant, Set<String> statuses, String type,
+  TenantEventStream(Vertx vertx, TenantWatchers watchers, RoutingContext ctx, String tenant, Set<String> statuses, String type,
                     long keepAliveMs, long replayWindowMs, Function<JsonObject, Future<JsonObject>> store) {
     this.vertx = vertx;
     this.watchers = watchers;
@@ -92,24 +93,37 @@ final class TenantEventStream implements Watchers.Watcher {
 
   /** Subscribes first, then replays from {@code lastEventId} (may be null: live changes only). */
   void start(String lastEventId) {
-    if (!watchers.addTenant(tenant, this)) {
-      HttpErrors.send(ctx, HttpErrors.tooManyWaiters());
-      return;
-    }
     HttpServerResponse response = ctx.response();
     response.closeHandler(v -> finish());
-    response.setChunked(true)
-      .putHeader("Content-Type", "text/event-stream; charset=utf-8")
-      .putHeader("Cache-Control", "no-cache")
-      .putHeader("X-Accel-Buffering", "no")
-      .drainHandler(v -> flush());
-    response.write(Buffer.buffer("retry: 2000\n\n")); // sends the headers now: the client knows it is subscribed
-    keepAlive = vertx.setPeriodic(keepAliveMs, t -> response.write(KEEP_ALIVE));
-    Long since = resumeSecond(lastEventId);
-    if (since != null) {
-      replaying = true;
-      replay(Math.max(0, since * 1_000_000 - replayWindowMs * 1000), 0);
-    }
+    watchers.add(tenant, this).onComplete(added -> {
+      if (added.failed()) {
+        finish();
+        HttpErrors.send(ctx, added.cause());
+        return;
+      }
+      if (!added.result()) {
+        finish();
+        HttpErrors.send(ctx, HttpErrors.tooManyWaiters());
+        return;
+      }
+      if (done) {
+        return;
+      }
+      response.setChunked(true)
+        .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+        .putHeader("Cache-Control", "no-cache")
+        .putHeader("X-Accel-Buffering", "no")
+        .drainHandler(v -> flush());
+      response.write(Buffer.buffer("retry: 2000\n\n")); // sends the headers now: the client knows it is subscribed
+      keepAlive = vertx.setPeriodic(keepAliveMs, t -> response.write(KEEP_ALIVE));
+      Long since = resumeSecond(lastEventId);
+      if (since != null) {
+        replay(Math.max(0, since * 1_000_000 - replayWindowMs * 1000), 0);
+      } else {
+        holding = false;
+        flush();
+      }
+    });
   }
 
   /** The second an event id names ({@code <updated_at>-...} or a bare number), or null. */
@@ -153,29 +167,27 @@ final class TenantEventStream implements Watchers.Watcher {
         long nextSeq = last.getLong("seq");
         afterDrain = () -> replay(nextSince, nextSeq);
       } else {
-        replaying = false;
+        holding = false;
       }
       flush();
     });
   }
 
   @Override
-  public void onUpdate(Watchers.Update update) {
+  public void onChange(TenantWatchers.Change change) {
     if (done) {
       return;
     }
-    JsonObject trace = update.trace();
+    JsonObject trace = change.trace();
     if (type != null && !type.equals(trace.getString("type"))) {
       return;
     }
-    long seq = seqOf(update.etag());
-    if (update.deleted()) {
-      Buffer data = new JsonObject().put("id", trace.getString("id")).put("object", "task.deleted").put("deleted", true)
-        .toBuffer();
-      offer(new Event(trace.getString("id"), seq, update.version(), true,
+    if (change.deleted()) {
+      Buffer data = new JsonObject().put("id", change.taskId()).put("object", "task.deleted").put("deleted", true).toBuffer();
+      offer(new Event(change.taskId(), change.seq(), change.version(), true,
         Buffer.buffer().appendString("event: task.deleted\ndata: ").appendBuffer(data).appendString("\n\n")));
-    } else if (statuses == null || statuses.contains(update.status())) {
-      offer(updated(trace, seq, update.version()));
+    } else if (statuses == null || statuses.contains(change.status())) {
+      offer(updated(trace, change.seq(), change.version()));
     }
   }
 
@@ -197,7 +209,7 @@ final class TenantEventStream implements Watchers.Watcher {
     if (waiting != null && !event.newerThan(waiting)) {
       return;
     }
-    if (!replaying && backlog.isEmpty() && !ctx.response().writeQueueFull()) {
+    if (!holding && backlog.isEmpty() && !ctx.response().writeQueueFull()) {
       write(event);
       return;
     }
@@ -240,10 +252,6 @@ final class TenantEventStream implements Watchers.Watcher {
     ctx.response().write(event.frame());
   }
 
-  private static long seqOf(String etag) {
-    return Long.parseLong(etag.substring(1, etag.indexOf('-')), 36);
-  }
-
   private void close() {
     finish();
     ctx.response().end();
@@ -252,7 +260,7 @@ final class TenantEventStream implements Watchers.Watcher {
   private void finish() {
     if (!done) {
       done = true;
-      watchers.removeTenant(tenant, this);
+      watchers.remove(tenant, this);
       if (keepAlive != -1) {
         vertx.cancelTimer(keepAlive);
       }

@@ -50,7 +50,6 @@ final class Watchers {
   }
 
   private final Map<String, List<Watcher>> byTask = new HashMap<>();
-  private final Map<String, List<Watcher>> byTenant = new HashMap<>();
   private final int maxWatchers;
   private int count;
   private MessageConsumer<JsonObject> consumer;
@@ -89,45 +88,33 @@ final class Watchers {
     return count;
   }
 
-  /** Adds a watcher of every task of {@code tenant}; it counts like any other. False when full. */
-  boolean addTenant(String tenant, Watcher watcher) {
+  /**
+   * Takes one place for a waiter that is not about one task (a tenant-wide event stream, which
+   * {@link TenantWatchers} feeds); false when this verticle already holds its maximum.
+   */
+  boolean reserve() {
     if (count >= maxWatchers) {
       return false;
     }
-    byTenant.computeIfAbsent(tenant, k -> new ArrayList<>(1)).add(watcher);
     count++;
     return true;
   }
 
-  void removeTenant(String tenant, Watcher watcher) {
-    List<Watcher> list = byTenant.get(tenant);
-    if (list != null && list.remove(watcher)) {
-      count--;
-      if (list.isEmpty()) {
-        byTenant.remove(tenant);
-      }
-    }
+  /** Gives back a place taken by {@link #reserve()}. */
+  void release() {
+    count--;
   }
 
   private void dispatch(Message<JsonObject> message) {
     MultiMap headers = message.headers();
-    String tenant = headers.get(Addresses.HEADER_TENANT);
-    List<Watcher> list = byTask.get(key(tenant, headers.get(Addresses.HEADER_TASK_ID)));
-    List<Watcher> everyTask = byTenant.get(tenant);
-    if (list == null && everyTask == null) {
+    List<Watcher> list = byTask.get(key(headers.get(Addresses.HEADER_TENANT), headers.get(Addresses.HEADER_TASK_ID)));
+    if (list == null) {
       return;
     }
     Update update = Update.of(message.body(), headers);
     // A watcher may remove itself while being told: iterate over a copy.
-    if (list != null) {
-      for (Watcher w : List.copyOf(list)) {
-        w.onUpdate(update);
-      }
-    }
-    if (everyTask != null) {
-      for (Watcher w : List.copyOf(everyTask)) {
-        w.onUpdate(update);
-      }
+    for (Watcher w : List.copyOf(list)) {
+      w.onUpdate(update);
     }
   }
 
