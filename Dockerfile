@@ -54,6 +54,9 @@ RUN mkdir -p /app/data && chown tasks:tasks /app/data && chmod 700 /app/data
 #                              own address, reachable by the other members
 #   TASKS_CONFIG               another config file (default conf/config.json, relative to /app)
 #   JAVA_TOOL_OPTIONS          JVM options, e.g. -XX:MaxRAMPercentage=75 (the JVM reads it itself)
+#   TASKS_FILE_MAX_BYTES       largest upload (default 64 MiB). file_processing copies each file it
+#                              parses to java.io.tmpdir (/tmp) and deletes it after: give /tmp room
+#                              for two such files (mount a tmpfs or volume on a read-only root fs)
 ENV HTTP_HOST=0.0.0.0 \
     HTTP_PORT=10000 \
     TASKS_DATA_DIR=/app/data

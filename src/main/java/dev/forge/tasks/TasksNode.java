@@ -8,6 +8,8 @@ import com.hazelcast.cluster.MembershipListener;
 import dev.forge.tasks.api.HttpVerticle;
 import dev.forge.tasks.config.TasksConfig;
 import dev.forge.tasks.db.EmbeddedDatabase;
+import dev.forge.tasks.file.FileProcessingJob;
+import dev.forge.tasks.file.FilesVerticle;
 import dev.forge.tasks.job.CpuBudget;
 import dev.forge.tasks.job.DocumentAnalysisJob;
 import dev.forge.tasks.job.Job;
@@ -28,6 +30,7 @@ import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -51,8 +54,12 @@ public final class TasksNode {
   /** The job types this build can run, by type. */
   public static final Map<String, Job> BUILT_IN_JOBS = Map.of(
     DocumentAnalysisJob.TYPE, new DocumentAnalysisJob(),
+    FileProcessingJob.TYPE, new FileProcessingJob(),
     NoopJob.TYPE, new NoopJob(),
     SleepJob.TYPE, new SleepJob());
+
+  /** How long an upload may stay unfinished before the files store drops it (a node died mid-upload). */
+  private static final long FILES_ABANDONED_AFTER_MS = 3_600_000;
 
   private final Vertx vertx;
   private final PrometheusMeterRegistry registry;
@@ -160,8 +167,11 @@ public final class TasksNode {
       .compose(n -> deploy("store", vertx.deployVerticle(() -> new StoreVerticle(store, taskMetrics, cache),
         new DeploymentOptions().setInstances(config.storeInstances())
           .setThreadingModel(config.storeThreading().equals("worker") ? ThreadingModel.WORKER : ThreadingModel.EVENT_LOOP))))
+      .compose(v -> deploy("files", vertx.deployVerticle(new FilesVerticle(new FilesVerticle.Settings(pg,
+        Math.max(2, config.pgPoolSize() / 4), config.busTimeoutMs(), FILES_ABANDONED_AFTER_MS)))))
       .compose(v -> deploy("http", vertx.deployVerticle(() -> new HttpVerticle(http, registry, cache),
-        new DeploymentOptions().setInstances(config.httpInstances()))));
+        new DeploymentOptions().setInstances(config.httpInstances())
+          .setConfig(new JsonObject().put("fileMaxBytes", config.fileMaxBytes())))));
     for (String type : config.jobTypes()) {
       Job j = jobs.apply(type);
       chain = chain.compose(v -> deploy("job " + type, vertx.deployVerticle(new JobVerticle(j, job))));

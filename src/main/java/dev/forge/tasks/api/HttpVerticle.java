@@ -92,6 +92,14 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/v1/tasks/:id/events").handler(tasks::events);
     router.delete("/v1/tasks/:id").handler(tasks::delete);
     router.post("/v1/tasks/:id/cancel").handler(body).handler(tasks::cancel);
+    FileRoutes files = new FileRoutes(vertx, settings.busTimeoutMs(),
+      config().getLong(FileRoutes.MAX_BYTES_KEY, FileRoutes.DEFAULT_MAX_BYTES));
+    router.post("/v1/files").handler(files::upload);
+    router.get("/v1/files").handler(files::list);
+    router.get("/v1/files/:id").handler(files::get);
+    router.delete("/v1/files/:id").handler(files::delete);
+    router.get("/v1/files/:id/content").handler(files::content);
+    router.post("/v1/files/:id/content").handler(body).handler(files::updateContent);
 
     router.errorHandler(404, ctx -> HttpErrors.send(ctx, HttpErrors.routeNotFound(ctx)));
     router.errorHandler(405, ctx -> {
@@ -192,6 +200,9 @@ public final class HttpVerticle extends VerticleBase {
     }
     if (path.endsWith("/events")) {
       return "GET";
+    }
+    if (path.startsWith("/v1/files")) {
+      return path.endsWith("/content") ? "GET, POST" : path.startsWith("/v1/files/") ? "GET, DELETE" : "GET, POST";
     }
     if (path.startsWith("/v1/tasks/")) {
       return "GET, DELETE";

@@ -126,6 +126,110 @@ public final class Addresses {
   public static final String HEADER_CREATED = "created";
   public static final String HEADER_DELETED = "deleted";
 
+  // ---- Files (FILES.md). The files store (dev.forge.tasks.file.FilesVerticle) alone owns the tables
+  // files (keyed (tenant, id)), file_parts and file_segments (keyed (tenant, file_id, idx)). A file
+  // object is the one of FILES.md: {id, object:"file", filename, bytes, purpose, created_at,
+  // updated_at, md5, content_type, status (processing|processed|failed), task_id, metadata,
+  // parse_options, processing_error_message?}. Its status is reconciled with its task
+  // upload-<id>: a stored "processing" whose task is failed, cancelled or gone reads "failed".
+  // Every file address also fails with 503/504 like the task store's.
+
+  /** Get one file. Body: {@code {tenant?, id}}. Reply: the file object. Failures: 404 {@code file_not_found}. */
+  public static final String FILES_GET = "files.get";
+
+  /**
+   * A processed file's segments in index order. Body: {@code {tenant?, id, after? (a segment index;
+   * -1 or absent: from the start), limit? (1-1000, default 100)}}. Reply: {@code {segments:
+   * [{index, content, metadata}], has_more}}; empty until the file is {@code processed}.
+   * Failures: 404 {@code file_not_found}, 400 {@code invalid_parameter}.
+   */
+  public static final String FILES_SEGMENTS = "files.segments";
+
+  /**
+   * List files. Body: {@code {tenant?, limit (1-100), order ("asc"|"desc"), after?, before?, purpose?}}.
+   * Reply: {@code {object:"list", data:[file], first_id, last_id, has_more}}. Failures: 400.
+   */
+  public static final String FILES_LIST = "files.list";
+
+  /**
+   * The document of {@code GET /v1/files/{id}/content}. Body: {@code {tenant?, id}}. Reply: the file
+   * object plus {@code title, author, md5sum, mime_type, vector_store_ids: [], content: {id, abstract,
+   * summary, keywords, outline, language, file_type, page_count, metadata, segments}} (segments: the
+   * first 1000, each {@code {id, index, content, metadata, url}}). Failures: 404.
+   */
+  public static final String FILES_DOCUMENT = "files.document";
+
+  /**
+   * Update a document. Body: {@code {tenant?, id, title?, author? (string or null), metadata? (object)}}.
+   * Reply: as {@link #FILES_DOCUMENT}. Failures: 400 {@code invalid_parameter}, 404.
+   */
+  public static final String FILES_DOCUMENT_UPDATE = "files.document.update";
+
+  /**
+   * Delete a file: cancels its task {@code upload-<id>} when still running, then deletes the file, its
+   * bytes and its segments (and, by cascade, whatever references them). Body: {@code {tenant?, id}}.
+   * Reply: {@code {id, object:"file", deleted:true}}. Failures: 404.
+   */
+  public static final String FILES_DELETE = "files.delete";
+
+  /**
+   * Start an upload: an invisible staged file. Body: {@code {tenant?, id? (client-chosen, checked
+   * again at finish), filename, content_type}}. Reply: {@code {upload, id}} ({@code upload} a number
+   * naming the staged upload, {@code id} the given id or a new one). Failures: 409 {@code id_conflict}.
+   */
+  public static final String FILES_UPLOAD_BEGIN = "files.upload.begin";
+
+  /**
+   * Store one part of an upload's bytes. Body: a {@link io.vertx.core.buffer.Buffer} (at most 1 MiB);
+   * headers {@link #HEADER_TENANT}, {@link #HEADER_UPLOAD} and {@link #HEADER_PART} (0, 1, 2...;
+   * sending a part again replaces it). Reply: {@code {}}. Failures: 404 {@code upload_not_found}.
+   */
+  public static final String FILES_UPLOAD_PART = "files.upload.part";
+
+  /**
+   * Finish an upload. Body: {@code {tenant?, upload, id?, purpose, md5, bytes, parts, parse_options,
+   * skip_exists}}. Checks that every part is stored; with {@code skip_exists} and a file of this
+   * tenant with the same md5, drops the upload and replies that file (header {@link #HEADER_CREATED}
+   * "false"). Otherwise creates the task {@code upload-<id>} (type {@code file_processing}) and only
+   * then makes the file visible, so that a file a client can see always has its task; replies the
+   * file object ({@link #HEADER_CREATED} "true"). On failure the staged upload is dropped.
+   * Failures: 404 {@code upload_not_found}, 409 {@code id_conflict}.
+   */
+  public static final String FILES_UPLOAD_FINISH = "files.upload.finish";
+
+  /** Drop a staged upload (the client went away). Body: {@code {tenant?, upload}}. Reply: {@code {}}. */
+  public static final String FILES_UPLOAD_ABORT = "files.upload.abort";
+
+  /**
+   * A {@code file_processing} attempt takes its file over (visible or not yet), clearing segments of
+   * earlier attempts. Body: {@code {tenant?, id, attempt}}. Reply: {@code {file: file object plus
+   * parts, processed: bool}}; {@code processed} true means an earlier attempt finished it.
+   * Failures: 404 (deleted), 409 {@code lease_lost} (a newer attempt owns it).
+   */
+  public static final String FILES_JOB_START = "files.job.start";
+
+  /** Read one part of a file's bytes. Body: {@code {tenant?, id, part}}. Reply: a Buffer. Failures: 404. */
+  public static final String FILES_JOB_READ = "files.job.read";
+
+  /**
+   * Store segments of an attempt. Body: {@code {tenant?, id, attempt, segments: [{index, content,
+   * metadata}]}} (at most 1000). Reply: {@code {}}. Failures: 404, 409 {@code lease_lost}.
+   */
+  public static final String FILES_JOB_SEGMENTS = "files.job.segments";
+
+  /**
+   * Finish an attempt: the file becomes {@code processed} with its document fields, and segments
+   * from {@code segment_count} on are dropped, atomically. Body: {@code {tenant?, id, attempt,
+   * segment_count, abstract, summary, keywords, language, file_type, page_count}}. Reply: {@code {}}.
+   * Failures: 404, 409 {@code lease_lost}.
+   */
+  public static final String FILES_JOB_DONE = "files.job.done";
+
+  /** Record a final failure of an attempt. Body: {@code {tenant?, id, attempt, error}}. Reply: {@code {}}. */
+  public static final String FILES_JOB_FAILED = "files.job.failed";
+
+  public static final String HEADER_UPLOAD = "upload";
+  public static final String HEADER_PART = "part";
   // ---- Tenant-wide reads: the event stream's resume and the dashboard's counts (issue 13) ----
 
   /**

@@ -1,0 +1,269 @@
+
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.pdmodel.PDPage;
+import org.apache.pdfbox.pdmodel.PDPageContentStream;
+import org.apache.pdfbox.pdmodel.font.PDType1Font;
+import org.apache.pdfbox.pdmodel.font.Standard14Fonts;
+import org.apache.poi.xwpf.usermodel.XWPFDocument;
+import org.apache.tika.metadata.Metadata;
+import org.apache.tika.parser.AutoDetectParser;
+import org.apache.tika.parser.ParseContext;
+import org.apache.tika.sax.BodyContentHandler;
+
+/**
+ * The files benchmark's client, run from the shaded jar (which brings Tika, PDFBox and POI):
+ *
+ * <pre>
+ * java -cp target/tasks-server.jar bench/FilesBench.java fixtures DIR
+ *     writes bench files: pdf (60 pages), docx, html, md and txt, each about 2-4 MB of text
+ * java -cp target/tasks-server.jar bench/FilesBench.java tika DIR ROUNDS
+ *     Tika alone (AutoDetectParser, one thread), each file ROUNDS times: "TIKA format MB/s"
+ * java -cp target/tasks-server.jar bench/FilesBench.java process URL DIR ROUNDS ID_PREFIX
+ *     uploads each file ROUNDS times (one at a time) and waits for its task: "SERVER format MB/s",
+ *     MB of text (the characters Tika extracts) per second from the upload's start to the task's end
+ * java -cp target/tasks-server.jar bench/FilesBench.java upload URL COUNT MIB
+ *     COUNT concurrent uploads of MIB MiB each, streamed from a generator (the client holds none
+ *     whole): "UPLOAD ok=N failed=N seconds=S MB/s=R"
+ * java -cp target/tasks-server.jar bench/FilesBench.java flood URL DIR SECONDS ID_PREFIX
+ *     uploads the txt and pdf files over and over for SECONDS (files processed flat out), ids
+ *     ID_PREFIX%013d, so that bench/paced.c can poll their tasks
+ * </pre>
+ */
+public final class FilesBench {
+
+  static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+    .connectTimeout(Duration.ofSeconds(5)).build();
+  static final String[] FORMATS = {"pdf", "docx", "html", "md", "txt"};
+
+  public static void main(String[] args) throws Exception {
+    switch (args[0]) {
+      case "fixtures" -> fixtures(Path.of(args[1]));
+      case "tika" -> tika(Path.of(args[1]), Integer.parseInt(args[2]));
+      case "process" -> process(args[1], Path.of(args[2]), Integer.parseInt(args[3]), args[4]);
+      case "upload" -> upload(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+      case "flood" -> flood(args[1], Path.of(args[2]), Integer.parseInt(args[3]), args[4]);
+      default -> throw new IllegalArgumentException(args[0]);
+    }
+  }
+
+  static String sentence(int n) {
+    return "Honey bees in hive number " + n + " keep the colony warm by clustering and shivering their flight muscles.";
+  }
+
+  static void fixtures(Path dir) throws Exception {
+    Files.createDirectories(dir);
+    int n = 0;
+    try (PDDocument doc = new PDDocument()) {
+      PDType1Font font = new PDType1Font(Standard14Fonts.FontName.HELVETICA);
+      for (int p = 0; p < 400; p++) {
+        PDPage page = new PDPage();
+        doc.addPage(page);
+        try (PDPageContentStream content = new PDPageContentStream(doc, page)) {
+          content.beginText();
+          content.setFont(font, 7);
+          content.setLeading(9);
+          content.newLineAtOffset(20, 760);
+          for (int line = 0; line < 80; line++) {
+            content.showText(sentence(n++));
+            content.newLine();
+          }
+          content.endText();
+        }
+      }
+      doc.save(dir.resolve("bench.pdf").toFile());
+    }
+    try (XWPFDocument doc = new XWPFDocument(); var out = Files.newOutputStream(dir.resolve("bench.docx"))) {
+      for (int p = 0; p < 8000; p++) {
+        doc.createParagraph().createRun().setText(sentence(3 * p) + " " + sentence(3 * p + 1) + " " + sentence(3 * p + 2));
+      }
+      doc.write(out);
+    }
+    StringBuilder html = new StringBuilder("<html><head><title>bench</title><style>p{}</style></head><body>");
+    StringBuilder md = new StringBuilder("# Bench\n\n");
+    StringBuilder txt = new StringBuilder();
+    for (int p = 0; p < 8000; p++) {
+      String para = sentence(3 * p) + " " + sentence(3 * p + 1) + " " + sentence(3 * p + 2);
+      html.append("<p>").append(para).append("</p><script>var x = ").append(p).append(";</script>\n");
+      md.append(p % 20 == 0 ? "## Part " + p + "\n\n" : "").append(para).append("\n\n");
+      txt.append(para).append("\n\n");
+    }
+    Files.writeString(dir.resolve("bench.html"), html.append("</body></html>"));
+    Files.writeString(dir.resolve("bench.md"), md);
+    Files.writeString(dir.resolve("bench.txt"), txt);
+  }
+
+  /** Characters of text Tika extracts from the file (the MB of "MB/s of text"). */
+  static long extract(Path file) throws Exception {
+    BodyContentHandler handler = new BodyContentHandler(-1);
+    try (InputStream in = Files.newInputStream(file)) {
+      new AutoDetectParser().parse(in, handler, new Metadata(), new ParseContext());
+    }
+    return handler.toString().length();
+  }
+
+  static void tika(Path dir, int rounds) throws Exception {
+    for (String format : FORMATS) {
+      Path file = dir.resolve("bench." + format);
+      extract(file); // warm-up
+      long chars = 0;
+      long t0 = System.nanoTime();
+      for (int r = 0; r < rounds; r++) {
+        chars += extract(file);
+      }
+      double s = (System.nanoTime() - t0) / 1e9;
+      System.out.printf(Locale.ROOT, "TIKA %s %.2f MB/s (%d chars x %d in %.1f s)%n", format, chars / 1e6 / s,
+        chars / rounds, rounds, s);
+    }
+  }
+
+  static void process(String url, Path dir, int rounds, String idPrefix) throws Exception {
+    int seq = 0;
+    for (String format : FORMATS) {
+      Path file = dir.resolve("bench." + format);
+      long chars = extract(file);
+      uploadAndWait(url, file, idPrefix + "w" + format); // warm-up
+      long t0 = System.nanoTime();
+      for (int r = 0; r < rounds; r++) {
+        uploadAndWait(url, file, String.format("%s%013d", idPrefix, ++seq));
+      }
+      double s = (System.nanoTime() - t0) / 1e9;
+      System.out.printf(Locale.ROOT, "SERVER %s %.2f MB/s (%d chars x %d in %.1f s)%n", format, chars * rounds / 1e6 / s,
+        chars, rounds, s);
+    }
+  }
+
+  static void uploadAndWait(String url, Path file, String id) throws Exception {
+    String body = post(url, file, id);
+    if (!body.contains("\"upload-" + id + "\"")) {
+      throw new IllegalStateException("upload failed: " + body);
+    }
+    waitFor(url, id);
+  }
+
+  static void waitFor(String url, String id) throws Exception {
+    String status = "";
+    while (!status.matches("completed|failed|cancelled")) {
+      String task = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/v1/tasks/upload-" + id + "?wait=30")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+      Matcher m = Pattern.compile("\"status\":\"([a-z_]+)\"").matcher(task);
+      status = m.find() ? m.group(1) : "";
+    }
+    if (!status.equals("completed")) {
+      throw new IllegalStateException("task upload-" + id + " " + status);
+    }
+  }
+
+  /** A multipart body as aiohttp writes it: the file first, then the id. */
+  static String post(String url, Path file, String id) throws Exception {
+    String boundary = UUID.randomUUID().toString().replace("-", "");
+    byte[] head = ("--" + boundary + "\r\nContent-Type: application/octet-stream\r\nContent-Disposition: form-data; "
+      + "name=\"file\"; filename=\"" + file.getFileName() + "\"\r\n\r\n").getBytes(StandardCharsets.UTF_8);
+    byte[] tail = ("\r\n--" + boundary + "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Disposition: "
+      + "form-data; name=\"id\"\r\n\r\n" + id + "\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
+    byte[] data = Files.readAllBytes(file);
+    byte[] all = new byte[head.length + data.length + tail.length];
+    System.arraycopy(head, 0, all, 0, head.length);
+    System.arraycopy(data, 0, all, head.length, data.length);
+    System.arraycopy(tail, 0, all, head.length + data.length, tail.length);
+    return HTTP.send(HttpRequest.newBuilder(URI.create(url + "/v1/files"))
+      .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+      .POST(HttpRequest.BodyPublishers.ofByteArray(all)).build(), HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  /** A generated multipart upload of {@code bytes} of text, streamed (never held whole). */
+  static InputStream generated(String boundary, long bytes) {
+    byte[] head = ("--" + boundary + "\r\nContent-Type: text/plain\r\nContent-Disposition: form-data; name=\"file\"; "
+      + "filename=\"big.txt\"\r\n\r\n").getBytes(StandardCharsets.UTF_8);
+    byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
+    byte[] line = (sentence(7) + "\n").getBytes(StandardCharsets.UTF_8);
+    return new InputStream() {
+      long pos;
+      final long total = head.length + bytes + tail.length;
+
+      @Override
+      public int read() {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) {
+        if (pos >= total) {
+          return -1;
+        }
+        int n = 0;
+        while (n < len && pos < total) {
+          long p = pos;
+          b[off + n++] = p < head.length ? head[(int) p] : p < head.length + bytes
+            ? line[(int) ((p - head.length) % line.length)] : tail[(int) (p - head.length - bytes)];
+          pos++;
+        }
+        return n;
+      }
+    };
+  }
+
+  static void upload(String url, int count, int mib) throws Exception {
+    long bytes = (long) mib * 1024 * 1024;
+    ExecutorService pool = Executors.newFixedThreadPool(count);
+    List<Future<Integer>> results = new ArrayList<>();
+    long t0 = System.nanoTime();
+    for (int i = 0; i < count; i++) {
+      results.add(pool.submit(() -> {
+        String boundary = UUID.randomUUID().toString().replace("-", "");
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/v1/files"))
+          .timeout(Duration.ofMinutes(10))
+          .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+          .POST(HttpRequest.BodyPublishers.ofInputStream(() -> generated(boundary, bytes))).build(),
+          HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+          System.err.println("upload " + r.statusCode() + " " + r.body());
+        }
+        return r.statusCode();
+      }));
+    }
+    int ok = 0;
+    for (Future<Integer> f : results) {
+      ok += f.get() == 200 ? 1 : 0;
+    }
+    double s = (System.nanoTime() - t0) / 1e9;
+    pool.shutdown();
+    System.out.printf(Locale.ROOT, "UPLOAD ok=%d failed=%d seconds=%.1f MB/s=%.1f%n", ok, count - ok, s,
+      count * bytes / 1e6 / s);
+  }
+
+  static void flood(String url, Path dir, int seconds, String idPrefix) throws Exception {
+    long end = System.nanoTime() + seconds * 1_000_000_000L;
+    int seq = 0;
+    while (System.nanoTime() < end) {
+      // ids 1, 2 and 3 exist at once (bench/run-files polls them); then one more pair each turn.
+      for (String format : new String[] {"txt", "pdf"}) {
+        post(url, dir.resolve("bench." + format), String.format("%s%013d", idPrefix, ++seq));
+      }
+      // Keep the queue short: wait for the last one before the next pair.
+      String md = String.format("%s%013d", idPrefix, ++seq);
+      post(url, dir.resolve("bench.md"), md);
+      waitFor(url, md);
+    }
+    System.out.println("FLOOD uploads=" + seq);
+  }
+
+}

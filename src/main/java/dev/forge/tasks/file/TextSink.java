@@ -1,0 +1,122 @@
+package dev.forge.tasks.file;
+
+import java.text.BreakIterator;
+import java.util.Locale;
+
+/**
+ * Receives extracted text as it comes (SAX character runs and block boundaries), collapses
+ * whitespace, cuts paragraphs at block ends and blank lines, and hands them to the {@link Chunker}.
+ * It holds one paragraph at most {@value #SOFT_LIMIT} characters long (a longer one goes on in
+ * pieces of whole sentences), plus the first {@value #ANALYSIS_CHARS} characters of the text for
+ * the analysis; it counts every character, so the caller can bound the total.
+ */
+final class TextSink {
+
+  static final int SOFT_LIMIT = 16 * 1024;
+  static final int ANALYSIS_CHARS = 256 * 1024;
+
+  private final Chunker chunker;
+  private final StringBuilder paragraph = new StringBuilder();
+  private final StringBuilder analysis = new StringBuilder();
+  private boolean continues;
+  private boolean space;
+  private int newlines;
+  private long chars;
+  private int page;
+
+  TextSink(Chunker chunker) {
+    this.chunker = chunker;
+  }
+
+  /** Characters of text; control characters and NULs count as spaces. */
+  void text(char[] ch, int start, int length) {
+    for (int i = start; i < start + length; i++) {
+      char c = ch[i];
+      if (c == '\n') {
+        if (++newlines >= 2) {
+          paragraphBreak();
+        } else {
+          space = true;
+        }
+      } else if (c == '\r') {
+        continue;
+      } else if (Character.isWhitespace(c) || Character.isISOControl(c) || c == '\u00a0') {
+        space = true;
+        newlines = c == '\t' || c == ' ' ? newlines : 0;
+      } else {
+        if (space && paragraph.length() > 0) {
+          paragraph.append(' ');
+        }
+        space = false;
+        newlines = 0;
+        paragraph.append(c);
+        chars++;
+      }
+    }
+    if (paragraph.length() >= SOFT_LIMIT) {
+      flushSentences();
+    }
+  }
+
+  /** A block ended (or began): the paragraph so far is complete. */
+  void paragraphBreak() {
+    if (paragraph.length() > 0) {
+      String text = paragraph.toString();
+      keep(text);
+      chunker.paragraph(text, continues, page);
+      paragraph.setLength(0);
+    }
+    continues = false;
+    space = false;
+  }
+
+  /** A new page begins (1-based). */
+  void page(int number) {
+    paragraphBreak();
+    page = number;
+  }
+
+  int pages() {
+    return page;
+  }
+
+  /** Non-space characters seen so far. */
+  long chars() {
+    return chars;
+  }
+
+  /** The first part of the text, paragraphs separated by blank lines, for the analysis. */
+  String analysisText() {
+    return analysis.toString();
+  }
+
+  /** Hands on the complete sentences of a long paragraph and keeps the last, unfinished one. */
+  private void flushSentences() {
+    String text = paragraph.toString();
+    BreakIterator it = BreakIterator.getSentenceInstance(Locale.ROOT);
+    it.setText(text);
+    int cut = it.preceding(text.length() - 1);
+    if (cut <= 0 || cut == BreakIterator.DONE) {
+      // One endless sentence: cut at its last space, or anywhere.
+      cut = text.lastIndexOf(' ');
+      cut = cut > 0 ? cut : text.length() - SOFT_LIMIT / 4;
+      if (Character.isHighSurrogate(text.charAt(cut - 1))) {
+        cut--;
+      }
+    }
+    String done = text.substring(0, cut);
+    keep(done);
+    chunker.paragraph(done, continues, page);
+    continues = true;
+    paragraph.delete(0, cut);
+  }
+
+  private void keep(String text) {
+    if (analysis.length() < ANALYSIS_CHARS) {
+      if (analysis.length() > 0) {
+        analysis.append(continues ? " " : "\n\n");
+      }
+      analysis.append(text, 0, Math.min(text.length(), ANALYSIS_CHARS - analysis.length()));
+    }
+  }
+}

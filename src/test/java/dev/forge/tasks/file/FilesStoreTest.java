@@ -1,0 +1,184 @@
+package dev.forge.tasks.file;
+
+import static dev.forge.tasks.support.LiveNode.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.forge.tasks.bus.Addresses;
+import dev.forge.tasks.bus.ApiError;
+import dev.forge.tasks.support.LiveNode;
+import dev.forge.tasks.support.TestDatabase;
+import dev.forge.tasks.support.TestNodes;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgConnectOptions;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The files store through the bus against real Postgres, with no processing job running: uploads
+ * in parts, visibility only once the task exists, attempt fencing of segment writes, and the
+ * status reconciled with the task.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class FilesStoreTest {
+
+  static LiveNode live;
+  static EventBus bus;
+  static PgConnectOptions db;
+
+  @BeforeAll
+  static void start() throws Exception {
+    db = TestDatabase.freshDatabase();
+    live = LiveNode.start(TestNodes.config(db,
+      Map.of("TASKS_JOB_TYPES", "", "TASKS_TYPES", "file_processing")));
+    bus = live.node.vertx().eventBus();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    LiveNode.stop(live);
+  }
+
+  static JsonObject call(String address, JsonObject body) throws Exception {
+    return (JsonObject) await(bus.request(address, body)).body();
+  }
+
+  static ApiError failure(String address, JsonObject body) throws Exception {
+    try {
+      await(bus.request(address, body));
+    } catch (ExecutionException e) {
+      return ApiError.fromThrowable(e.getCause());
+    }
+    throw new AssertionError(address + " succeeded");
+  }
+
+  /** Uploads {@code parts} through the bus and finishes; returns the file object. */
+  static JsonObject upload(String tenant, String id, String... parts) throws Exception {
+    long seq = call(Addresses.FILES_UPLOAD_BEGIN, new JsonObject().put("tenant", tenant)
+      .put("filename", "notes.txt").put("content_type", "text/plain")).getLong("upload");
+    long bytes = 0;
+    for (int i = 0; i < parts.length; i++) {
+      Buffer data = Buffer.buffer(parts[i]);
+      bytes += data.length();
+      await(bus.request(Addresses.FILES_UPLOAD_PART, data, new DeliveryOptions()
+        .addHeader(Addresses.HEADER_TENANT, tenant).addHeader(Addresses.HEADER_UPLOAD, Long.toString(seq))
+        .addHeader(Addresses.HEADER_PART, Integer.toString(i))));
+    }
+    return call(Addresses.FILES_UPLOAD_FINISH, new JsonObject().put("tenant", tenant).put("upload", seq).put("id", id)
+      .put("purpose", "general").put("md5", "md5-of-" + id).put("bytes", bytes).put("parts", parts.length)
+      .put("parse_options", new JsonObject().put("vectorize", "enable")));
+  }
+
+  @Test
+  void anUploadIsVisibleOnlyOnceItsTaskExists() throws Exception {
+    JsonObject file = upload("t1", "file_a", "hello ", "world");
+    assertEquals("processing", file.getString("status"));
+    assertEquals("upload-file_a", file.getString("task_id"));
+    assertEquals(11, file.getLong("bytes"));
+    assertEquals("enable", file.getJsonObject("parse_options").getString("vectorize"));
+    JsonObject task = (JsonObject) await(bus.request(Addresses.GET,
+      new JsonObject().put("tenant", "t1").put("id", "upload-file_a"))).body();
+    assertEquals("file_processing", task.getString("type"));
+    assertEquals("file_a", task.getJsonObject("data").getString("file_id"));
+    assertEquals(404, failure(Addresses.FILES_GET, new JsonObject().put("tenant", "t2").put("id", "file_a")).status());
+    assertEquals("file_not_found", failure(Addresses.FILES_GET, new JsonObject().put("id", "file_a")).code());
+    assertEquals(409, failure(Addresses.FILES_UPLOAD_BEGIN, new JsonObject().put("tenant", "t1").put("id", "file_a")
+      .put("filename", "x").put("content_type", "text/plain")).status());
+  }
+
+  @Test
+  void segmentsOfAStaleAttemptAreRefusedAndTheFinalCountTrims() throws Exception {
+    upload("t1", "file_b", "text");
+    JsonObject key = new JsonObject().put("tenant", "t1").put("id", "file_b");
+    JsonObject started = call(Addresses.FILES_JOB_START, key.copy().put("attempt", 1));
+    assertFalse(started.getBoolean("processed"));
+    assertEquals(1, started.getJsonObject("file").getInteger("parts"));
+    assertEquals("text", await(bus.request(Addresses.FILES_JOB_READ, key.copy().put("part", 0))).body().toString());
+    call(Addresses.FILES_JOB_SEGMENTS, key.copy().put("attempt", 1).put("segments", segments(0, 5)));
+    // A rescue: attempt 2 takes over; attempt 1's writes are refused from now on.
+    call(Addresses.FILES_JOB_START, key.copy().put("attempt", 2));
+    assertEquals(409, failure(Addresses.FILES_JOB_SEGMENTS, key.copy().put("attempt", 1)
+      .put("segments", segments(5, 2))).status());
+    call(Addresses.FILES_JOB_SEGMENTS, key.copy().put("attempt", 2).put("segments", segments(0, 3)));
+    call(Addresses.FILES_JOB_SEGMENTS, key.copy().put("attempt", 2).put("segments", segments(0, 3))); // a resend
+    JsonObject empty = call(Addresses.FILES_SEGMENTS, key);
+    assertEquals(0, empty.getJsonArray("segments").size(), "no segments before processed");
+    call(Addresses.FILES_JOB_DONE, key.copy().put("attempt", 2).put("segment_count", 3).put("summary", "S")
+      .put("keywords", new JsonArray().add("k")).put("file_type", "txt"));
+    assertEquals(409, failure(Addresses.FILES_JOB_DONE, key.copy().put("attempt", 1).put("segment_count", 5)).status());
+    JsonObject page = call(Addresses.FILES_SEGMENTS, key.copy().put("limit", 2));
+    assertEquals(2, page.getJsonArray("segments").size());
+    assertTrue(page.getBoolean("has_more"));
+    JsonObject rest = call(Addresses.FILES_SEGMENTS, key.copy().put("after", 1));
+    assertEquals(1, rest.getJsonArray("segments").size());
+    assertEquals("segment 2", rest.getJsonArray("segments").getJsonObject(0).getString("content"));
+    assertFalse(rest.getBoolean("has_more"));
+    assertEquals("processed", call(Addresses.FILES_GET, key).getString("status"));
+    JsonObject document = call(Addresses.FILES_DOCUMENT, key);
+    assertEquals(3, document.getJsonObject("content").getJsonArray("segments").size());
+    assertEquals("md5-of-file_b-P0001", document.getJsonObject("content").getJsonArray("segments").getJsonObject(1)
+      .getString("id"));
+    // Rescued after done but before the task completed: the next attempt finds the work done.
+    assertTrue(call(Addresses.FILES_JOB_START, key.copy().put("attempt", 3)).getBoolean("processed"));
+  }
+
+  @Test
+  void aCancelledTaskMakesTheFileFailedAndDeleteCancelsTheTask() throws Exception {
+    upload("t1", "file_c", "x");
+    JsonObject task = new JsonObject().put("tenant", "t1").put("id", "upload-file_c");
+    await(bus.request(Addresses.CANCEL, task));
+    JsonObject file = call(Addresses.FILES_GET, new JsonObject().put("tenant", "t1").put("id", "file_c"));
+    assertEquals("failed", file.getString("status"));
+    assertEquals("The processing task was cancelled.", file.getString("processing_error_message"));
+
+    upload("t1", "file_d", "y");
+    call(Addresses.FILES_DELETE, new JsonObject().put("tenant", "t1").put("id", "file_d"));
+    JsonObject after = (JsonObject) await(bus.request(Addresses.GET, task.copy().put("id", "upload-file_d"))).body();
+    assertEquals("cancelled", after.getString("status"));
+    assertEquals(404, failure(Addresses.FILES_GET, new JsonObject().put("tenant", "t1").put("id", "file_d")).status());
+    // The id is free again; the new file gets a new task in place of the old one.
+    JsonObject again = upload("t1", "file_d", "z");
+    assertEquals("processing", again.getString("status"));
+    JsonObject fresh = (JsonObject) await(bus.request(Addresses.GET, task.copy().put("id", "upload-file_d"))).body();
+    assertEquals("pending", fresh.getString("status"));
+  }
+
+  @Test
+  void anUploadLeftUnfinishedIsDropped() throws Exception {
+    // A second store instance that drops staged uploads after 1 ms, sweeping every second.
+    String deployment = await(live.node.vertx().deployVerticle(new FilesVerticle(new FilesVerticle.Settings(db, 1, 5000, 1))));
+    try {
+      long seq = call(Addresses.FILES_UPLOAD_BEGIN, new JsonObject().put("tenant", "t9").put("filename", "half.txt")
+        .put("content_type", "text/plain")).getLong("upload");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      ApiError gone = null;
+      while (gone == null && System.nanoTime() < deadline) {
+        await(live.node.vertx().timer(200));
+        gone = failure(Addresses.FILES_UPLOAD_FINISH, new JsonObject().put("tenant", "t9").put("upload", seq)
+          .put("id", "half").put("purpose", "general").put("md5", "x").put("bytes", 1).put("parts", 1));
+        gone = gone.status() == 404 ? gone : null;
+      }
+      assertEquals("upload_not_found", gone == null ? null : gone.code());
+    } finally {
+      await(live.node.vertx().undeploy(deployment));
+    }
+  }
+
+  static JsonArray segments(int from, int n) {
+    JsonArray out = new JsonArray();
+    for (int i = from; i < from + n; i++) {
+      out.add(new JsonObject().put("index", i).put("content", "segment " + i).put("metadata", new JsonObject().put("page", 1)));
+    }
+    return out;
+  }
+}
