@@ -57,9 +57,12 @@ RUN mkdir -p /app/data && chown tasks:tasks /app/data && chmod 700 /app/data
 #   TASKS_FILE_MAX_BYTES       largest upload (default 64 MiB). file_processing copies each file it
 #                              parses to java.io.tmpdir (/tmp) and deletes it after: give /tmp room
 #                              for two such files (mount a tmpfs or volume on a read-only root fs)
+# DJL_CACHE_DIR: where the embedding model's tokenizer unpacks its native library at first use (the
+# app user's home is not writable); ONNX Runtime unpacks its own under /tmp (java.io.tmpdir).
 ENV HTTP_HOST=0.0.0.0 \
     HTTP_PORT=10000 \
-    TASKS_DATA_DIR=/app/data
+    TASKS_DATA_DIR=/app/data \
+    DJL_CACHE_DIR=/tmp/djl.ai
 
 USER 10001:10001
 EXPOSE 10000

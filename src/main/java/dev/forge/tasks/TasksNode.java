@@ -21,6 +21,9 @@ import dev.forge.tasks.task.StoreVerticle;
 import dev.forge.tasks.task.TaskIds;
 import dev.forge.tasks.task.TaskMetrics;
 import dev.forge.tasks.task.TraceCache;
+import dev.forge.tasks.vector.MiniLmEmbedder;
+import dev.forge.tasks.vector.VectorStoreJob;
+import dev.forge.tasks.vector.VectorStoreVerticle;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.micrometer.MicrometerMetricsFactory;
@@ -55,11 +58,16 @@ public final class TasksNode {
   public static final Map<String, Job> BUILT_IN_JOBS = Map.of(
     DocumentAnalysisJob.TYPE, new DocumentAnalysisJob(),
     FileProcessingJob.TYPE, new FileProcessingJob(),
+    VectorStoreJob.CREATION, new VectorStoreJob(VectorStoreJob.CREATION),
+    VectorStoreJob.VECTORIZATION, new VectorStoreJob(VectorStoreJob.VECTORIZATION),
     NoopJob.TYPE, new NoopJob(),
     SleepJob.TYPE, new SleepJob());
 
   /** How long an upload may stay unfinished before the files store drops it (a node died mid-upload). */
   private static final long FILES_ABANDONED_AFTER_MS = 3_600_000;
+
+  /** How often each node puts right vector-store files whose task ended (a raced join, a cancel). */
+  private static final long VECTOR_SWEEP_MS = 2_000;
 
   private final Vertx vertx;
   private final PrometheusMeterRegistry registry;
@@ -169,6 +177,9 @@ public final class TasksNode {
           .setThreadingModel(config.storeThreading().equals("worker") ? ThreadingModel.WORKER : ThreadingModel.EVENT_LOOP))))
       .compose(v -> deploy("files", vertx.deployVerticle(new FilesVerticle(new FilesVerticle.Settings(pg,
         Math.max(2, config.pgPoolSize() / 4), config.busTimeoutMs(), FILES_ABANDONED_AFTER_MS)))))
+      .compose(v -> deploy("vectors", vertx.deployVerticle(new VectorStoreVerticle(new VectorStoreVerticle.Settings(pg,
+        Math.max(2, config.pgPoolSize() / 4), config.busTimeoutMs(), Runtime.getRuntime().availableProcessors(),
+        Runtime.getRuntime().maxMemory() / 2, VECTOR_SWEEP_MS), MiniLmEmbedder.shared()))))
       .compose(v -> deploy("http", vertx.deployVerticle(() -> new HttpVerticle(http, registry, cache),
         new DeploymentOptions().setInstances(config.httpInstances())
           .setConfig(new JsonObject().put("fileMaxBytes", config.fileMaxBytes())))));

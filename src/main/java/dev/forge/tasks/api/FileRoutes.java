@@ -60,7 +60,13 @@ final class FileRoutes {
   }
 
   void content(RoutingContext ctx) {
-    byId(ctx, Addresses.FILES_DOCUMENT);
+    String id = ctx.pathParam("id");
+    if (!FileIds.isValid(id)) {
+      HttpErrors.send(ctx, FileErrors.notFound(id));
+      return;
+    }
+    sendDocument(ctx, Addresses.FILES_DOCUMENT, new JsonObject().put("tenant", (String) ctx.get(TaskRoutes.TENANT))
+      .put("id", id));
   }
 
   void delete(RoutingContext ctx) {
@@ -119,7 +125,20 @@ final class FileRoutes {
         update.put(field, body.getValue(field));
       }
     }
-    send(ctx, Addresses.FILES_DOCUMENT_UPDATE, update);
+    sendDocument(ctx, Addresses.FILES_DOCUMENT_UPDATE, update);
+  }
+
+  /** A document, with {@code vector_store_ids} filled by the vector store. */
+  private void sendDocument(RoutingContext ctx, String address, JsonObject body) {
+    vertx.eventBus().<JsonObject>request(address, body, bus)
+      .compose(m -> VectorStoreRoutes.withStoreIds(vertx, bus, body.getString("tenant"), m.body()))
+      .onComplete(done -> {
+        if (done.failed()) {
+          HttpErrors.send(ctx, done.cause());
+        } else {
+          ctx.response().putHeader("Content-Type", "application/json").end(done.result().toBuffer());
+        }
+      });
   }
 
   private void byId(RoutingContext ctx, String address) {

@@ -100,6 +100,7 @@ public final class HttpVerticle extends VerticleBase {
     router.delete("/v1/files/:id").handler(files::delete);
     router.get("/v1/files/:id/content").handler(files::content);
     router.post("/v1/files/:id/content").handler(body).handler(files::updateContent);
+    new VectorStoreRoutes(vertx, settings.busTimeoutMs()).mount(router, body);
 
     router.errorHandler(404, ctx -> HttpErrors.send(ctx, HttpErrors.routeNotFound(ctx)));
     router.errorHandler(405, ctx -> {
@@ -200,6 +201,9 @@ public final class HttpVerticle extends VerticleBase {
     }
     if (path.endsWith("/events")) {
       return "GET";
+    }
+    if (path.startsWith("/v1/vector_stores")) {
+      return VectorStoreRoutes.allowed(path);
     }
     if (path.startsWith("/v1/files")) {
       return path.endsWith("/content") ? "GET, POST" : path.startsWith("/v1/files/") ? "GET, DELETE" : "GET, POST";

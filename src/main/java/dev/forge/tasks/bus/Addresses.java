@@ -230,6 +230,101 @@ public final class Addresses {
 
   public static final String HEADER_UPLOAD = "upload";
   public static final String HEADER_PART = "part";
+
+  // ---- Vector stores (FILES.md). The vector store (dev.forge.tasks.vector.VectorStoreVerticle)
+  // alone owns vector_stores, vector_store_files and segment_vectors (V3__vector_stores.sql), and
+  // only reads the files store's tables. The vector store object is the one of FILES.md: {id,
+  // object:"vector_store", name, description, created_at, updated_at, metadata, expires_after,
+  // file_ids, file_counts:{in_progress, completed, failed, cancelled, total}, bytes, status
+  // (in_progress|completed), embedding_model, task_id}. An unknown or other tenant's store fails
+  // with 404 vector_store_not_found; every address also fails with 503/504 like the task store's.
+
+  /**
+   * Create a store and its task {@code create-<id>} (type {@code vector_store_creation}), which
+   * exists before the reply. Body: {@code {tenant?, id?, name?, description?, metadata?,
+   * expires_after?, file_ids?}}. Reply: the store object. Failures: 400 {@code invalid_parameter}
+   * (an unknown file id: {@code param "file_ids"}; nothing is created), 409 {@code id_conflict}.
+   */
+  public static final String VECTOR_STORES_CREATE = "vector_stores.create";
+
+  /** Get a store. Body: {@code {tenant?, id}}. Reply: the store object. Failures: 404. */
+  public static final String VECTOR_STORES_GET = "vector_stores.get";
+
+  /**
+   * List stores. Body: {@code {tenant?, limit (1-100), order ("asc"|"desc"), after?, before?}}.
+   * Reply: {@code {object:"list", data:[store], first_id, last_id, has_more}}. Failures: 400.
+   */
+  public static final String VECTOR_STORES_LIST = "vector_stores.list";
+
+  /**
+   * Modify a store. Body: {@code {tenant?, id, name?, description?, metadata?, expires_after?,
+   * join_file_ids?, left_file_ids?}}. Files left stop being searched at once; a join (of files not
+   * in the store yet) makes {@code vectorize-<id>} (type {@code vectorization}) the store's task,
+   * replacing a terminal one of that id, before the reply. Reply: the store object. Failures: 400
+   * (an unknown file id: {@code param "join_file_ids"}), 404.
+   */
+  public static final String VECTOR_STORES_UPDATE = "vector_stores.update";
+
+  /**
+   * Delete a store (its files stay) and cancel its tasks. Body: {@code {tenant?, id}}. Reply:
+   * {@code {id, object:"vector_store.deleted", deleted:true}}. Failures: 404.
+   */
+  public static final String VECTOR_STORES_DELETE = "vector_stores.delete";
+
+  /**
+   * A store's files. Body: {@code {tenant?, id}}. Reply: {@code {object:"list", data:[{id,
+   * object:"vector_store.file", vector_store_id, filename, status, created_at}], first_id, last_id,
+   * has_more:false}}. Failures: 404.
+   */
+  public static final String VECTOR_STORES_FILES = "vector_stores.files";
+
+  /**
+   * Search a store: exact cosine over the segments of its completed files. Body: {@code {tenant?,
+   * id, query, top_k? (1-100, default 10), filters? (object: file metadata keys by equality),
+   * score_threshold? (number)}}. Reply: the page of FILES.md ({@code object, search_query, data:
+   * [{file_id, filename, score, attributes, content:[{type, text}]} plus id, vector_store_id, text,
+   * metadata], has_more, next_page, request_id}) with {@code vector_store_id, query, top_k}.
+   * Failures: 400 {@code invalid_parameter}, 404.
+   */
+  public static final String VECTOR_STORES_SEARCH = "vector_stores.search";
+
+  /**
+   * An extractive summary of a store's completed files. Body: {@code {tenant?, id, model?,
+   * max_tokens? (1-100000)}}. Reply: {@code {vector_store_id, summary_text, model_used, created_at,
+   * token_count}}. Failures: 400, 404.
+   */
+  public static final String VECTOR_STORES_SUMMARY = "vector_stores.summary";
+
+  /** The stores holding a file. Body: {@code {tenant?, file_id}}. Reply: {@code {vector_store_ids:[id]}}. */
+  public static final String VECTOR_STORES_OF_FILE = "vector_stores.of_file";
+
+  /**
+   * A vector-store job's view of its store: the files still in progress and the counts. Body:
+   * {@code {tenant?, id}}. Reply: {@code {pending:[file_id], files_total, files_completed,
+   * files_failed, files_cancelled}}. Failures: 404 (the store was deleted).
+   */
+  public static final String VECTOR_STORES_JOB_PENDING = "vector_stores.job.pending";
+
+  /**
+   * Which of a file's segments have no vector of a model yet. Body: {@code {tenant?, file_id, model,
+   * indexes:[int] (at most 1000)}}. Reply: {@code {missing:[int], segments: the file's segment
+   * count}}.
+   */
+  public static final String VECTOR_STORES_JOB_MISSING = "vector_stores.job.missing";
+
+  /**
+   * Store vectors of a file's segments (a vector already stored for a segment and model is kept).
+   * Body: {@code {tenant?, file_id, model, vectors:[{index, vector (binary: float32 little-endian)}]}}
+   * (at most 1000). Reply: {@code {stored: n}}. Failures: 404 (the file or a segment is gone), 400.
+   */
+  public static final String VECTOR_STORES_JOB_VECTORS = "vector_stores.job.vectors";
+
+  /**
+   * Settle one file of a store. Body: {@code {tenant?, id, file_id, status ("completed"|"failed"),
+   * error?}}; only a member still in progress changes. Reply: {@code {}}. Failures: 400.
+   */
+  public static final String VECTOR_STORES_JOB_FILE_DONE = "vector_stores.job.file_done";
+
   // ---- Tenant-wide reads: the event stream's resume and the dashboard's counts (issue 13) ----
 
   /**

@@ -5,6 +5,7 @@ import dev.forge.tasks.job.Job;
 import dev.forge.tasks.job.JobContext;
 import dev.forge.tasks.job.JobFailure;
 import dev.forge.tasks.job.TextAnalysis;
+import dev.forge.tasks.vector.SegmentEmbedding;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -115,8 +116,10 @@ public final class FileProcessingJob implements Job {
       ctx.progress(0.75, new JsonObject().put("stage", "analysing").put("chunks_created", chunks));
       String text = sink.analysisText();
       boolean wanted = !(disabled(options, "abstract") && disabled(options, "summary") && disabled(options, "keywords"));
+      boolean vectorize = "enable".equals(options.getValue("vectorize"));
+      double analysed = vectorize ? 0.8 : 0.95;
       TextAnalysis.Result analysis = wanted
-        ? ctx.cpu(() -> TextAnalysis.analyse(text, 5, 10, (fraction, stage) -> ctx.progress(0.75 + 0.2 * fraction)))
+        ? ctx.cpu(() -> TextAnalysis.analyse(text, 5, 10, (fraction, stage) -> ctx.progress(0.75 + (analysed - 0.75) * fraction)))
         : new TextAnalysis.Result("", List.of(), 0);
       JsonObject fields = key.copy().put("attempt", ctx.attempt()).put("segment_count", chunks)
         .put("abstract", disabled(options, "abstract") ? "" : abstractOf(analysis.summary()))
@@ -124,6 +127,17 @@ public final class FileProcessingJob implements Job {
         .put("keywords", disabled(options, "keywords") ? new JsonArray() : new JsonArray(analysis.keywords()))
         .put("language", language(text)).put("file_type", extracted.fileType()).put("page_count", extracted.pageCount());
       bus.request(Addresses.FILES_JOB_DONE, fields);
+      if (vectorize) {
+        // parse_options.vectorize: the segments get their vectors now, so that joining the file to a
+        // store later finds them embedded (the vector store's jobs embed only what is missing).
+        ctx.progress(analysed, new JsonObject().put("stage", "embedding"));
+        int[] embedded = {0};
+        SegmentEmbedding.shared().embedFile(ctx, fileId, n -> {
+          embedded[0] += n;
+          ctx.progress(analysed + (0.99 - analysed) * embedded[0] / Math.max(1, chunks),
+            new JsonObject().put("chunks_embedded", embedded[0]));
+        });
+      }
       LOG.info("Task {}: file {} processed: {} {} bytes, {} characters, {} segments", ctx.taskId(), fileId,
         extracted.fileType(), bytes, sink.chars(), chunks);
       return done(fileId, chunks).put("file_type", extracted.fileType()).put("page_count", extracted.pageCount())

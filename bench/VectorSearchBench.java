@@ -1,0 +1,211 @@
+import dev.forge.tasks.vector.ExactSearch;
+import dev.forge.tasks.vector.FileVectors;
+import dev.forge.tasks.vector.MiniLmEmbedder;
+import dev.forge.tasks.vector.SearchPool;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Future;
+
+/**
+ * The search side alone, in one JVM: {@code --chunks} unit vectors of 384 floats held as the server
+ * holds them ({@link FileVectors}, {@code --per-file} rows per file), then
+ * <ul>
+ *   <li>memory: the arrays held (counted with their headers, and as the heap grew after GC) against
+ *       the vectors' raw size (chunks × 384 × 4 bytes);</li>
+ *   <li>scan: one exact top-10 over every vector on one thread, in GB/s of vectors read, against a
+ *       plain float sum of the same arrays and a plain int sum of as many bytes (which the JIT
+ *       vectorises: about the memory bandwidth one core gets) in the same run; and the same scan
+ *       split over the pool;</li>
+ *   <li>latency of a whole search (embed the query with the real model, then scan) with 1 and 16
+ *       concurrent clients, on a pool of {@code --threads} search threads (the server's search pool),
+ *       p50 and p99 over {@code --searches} searches per level.</li>
+ * </ul>
+ * <pre>
+ * mvn -q -DskipTests package
+ * java -Xmx2g -cp target/tasks-server.jar bench/VectorSearchBench.java --chunks 100000 --threads 2 --searches 200
+ * </pre>
+ * Prints {@code VECTOR_SEARCH_RESULT key=value ...}.
+ */
+public class VectorSearchBench {
+
+  public static void main(String[] args) throws Exception {
+    int chunks = 100_000;
+    int perFile = 1000;
+    int threads = 2;
+    int searches = 200;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--chunks" -> chunks = Integer.parseInt(args[++i]);
+        case "--per-file" -> perFile = Integer.parseInt(args[++i]);
+        case "--threads" -> threads = Integer.parseInt(args[++i]);
+        case "--searches" -> searches = Integer.parseInt(args[++i]);
+        default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+      }
+    }
+    int dim = MiniLmEmbedder.DIMENSIONS;
+    long heapBefore = usedHeap();
+    List<FileVectors> blocks = build(chunks, perFile, dim, new Random(42));
+    long heapAfter = usedHeap();
+    long held = heapAfter - heapBefore;
+    long raw = (long) chunks * dim * 4;
+    long arrays = blocks.stream().mapToLong(FileVectors::bytes).sum();
+
+    MiniLmEmbedder model = MiniLmEmbedder.shared();
+    float[] q = model.embed("warm-up: loads the model before anything is timed");
+
+    // Scan alone against a plain sum of the same arrays, alternated so that both see the same machine.
+    int[][] ints = new int[(int) (raw / 4 / (FileVectors.PAGE_ROWS * dim))][FileVectors.PAGE_ROWS * dim];
+    SearchPool pool = new SearchPool(threads);
+    double scanBest = Double.MAX_VALUE;
+    double parBest = Double.MAX_VALUE;
+    double sumBest = Double.MAX_VALUE;
+    double intBest = Double.MAX_VALUE;
+    double sink = 0;
+    for (int round = 0; round < 15; round++) {
+      long t0 = System.nanoTime();
+      sink += ExactSearch.topK(q, blocks, 10, Float.NEGATIVE_INFINITY).get(0).score();
+      long t1 = System.nanoTime();
+      sink += sum(blocks);
+      long t2 = System.nanoTime();
+      sink += intSum(ints);
+      long t3 = System.nanoTime();
+      sink += pool.submit(() -> pool.topK(q, blocks, 10, Float.NEGATIVE_INFINITY)).get().get(0).score();
+      long t4 = System.nanoTime();
+      if (round >= 3) { // after the JIT has compiled every loop
+        scanBest = Math.min(scanBest, t1 - t0);
+        sumBest = Math.min(sumBest, t2 - t1);
+        intBest = Math.min(intBest, t3 - t2);
+        parBest = Math.min(parBest, t4 - t3);
+      }
+    }
+    double scanGbs = raw / scanBest;
+    double sumGbs = raw / sumBest;
+    double intGbs = raw / intBest;
+
+    // Whole searches: embed + scan, on a pool of `threads`, with 1 and 16 clients.
+    StringBuilder latency = new StringBuilder();
+    for (int clients : new int[] {1, 16}) {
+      long[] took = run(pool, clients, searches, blocks, model);
+      Arrays.sort(took);
+      latency.append(String.format(" c%d_p50_ms=%.1f c%d_p99_ms=%.1f c%d_per_s=%.1f", clients, ms(pct(took, 0.50)),
+        clients, ms(pct(took, 0.99)), clients, searches / (ms(Arrays.stream(took).sum()) / 1000.0 / clients)));
+    }
+    pool.close();
+
+    long embedBest = Long.MAX_VALUE;
+    for (int i = 0; i < 20; i++) {
+      long t0 = System.nanoTime();
+      model.embed("how do bees keep warm in winter, query number " + i);
+      embedBest = Math.min(embedBest, System.nanoTime() - t0);
+    }
+    System.out.printf("VECTOR_SEARCH_RESULT chunks=%d dim=%d files=%d cores=%d search_threads=%d"
+        + " raw_mb=%.1f arrays_mb=%.1f arrays_over_raw=%.4f heap_delta_mb=%.1f scan_ms=%.2f scan_gb_s=%.2f float_sum_ms=%.2f"
+        + " float_sum_gb_s=%.2f int_sum_gb_s=%.2f scan_over_float_sum=%.2f scan_over_int_sum=%.2f"
+        + " parallel_scan_ms=%.2f embed_query_ms=%.2f%s sink=%s%n",
+      chunks, dim, blocks.size(), Runtime.getRuntime().availableProcessors(), threads, raw / 1e6, arrays / 1e6,
+      (double) arrays / raw, held / 1e6, scanBest / 1e6, scanGbs, sumBest / 1e6, sumGbs, intGbs, scanGbs / sumGbs,
+      scanGbs / intGbs, parBest / 1e6, embedBest / 1e6, latency, sink != 0);
+  }
+
+  static List<FileVectors> build(int chunks, int perFile, int dim, Random r) {
+    List<FileVectors> blocks = new ArrayList<>();
+    for (int start = 0, f = 0; start < chunks; start += perFile, f++) {
+      int n = Math.min(perFile, chunks - start);
+      List<float[]> rows = new ArrayList<>(n);
+      int[] segments = new int[n];
+      for (int i = 0; i < n; i++) {
+        float[] v = new float[dim];
+        double norm = 0;
+        for (int d = 0; d < dim; d++) {
+          v[d] = (float) r.nextGaussian();
+          norm += v[d] * v[d];
+        }
+        for (int d = 0; d < dim; d++) {
+          v[d] /= (float) Math.sqrt(norm);
+        }
+        rows.add(v);
+        segments[i] = i;
+      }
+      blocks.add(FileVectors.of("file_" + f, dim, segments, rows));
+    }
+    return blocks;
+  }
+
+  static long[] run(SearchPool pool, int clients, int searches, List<FileVectors> blocks, MiniLmEmbedder model)
+    throws Exception {
+    long[] took = new long[searches];
+    Thread[] t = new Thread[clients];
+    java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+    for (int c = 0; c < clients; c++) {
+      t[c] = new Thread(() -> {
+        for (int i; (i = next.getAndIncrement()) < searches; ) {
+          String query = "what do the documents say about subject number " + i + "?";
+          long t0 = System.nanoTime();
+          Future<?> f = pool.submit(() -> pool.topK(model.embed(query), blocks, 10, Float.NEGATIVE_INFINITY));
+          try {
+            f.get();
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+          took[i] = System.nanoTime() - t0;
+        }
+      });
+      t[c].start();
+    }
+    for (Thread thread : t) {
+      thread.join();
+    }
+    return took;
+  }
+
+  /** A plain float sum of every array: the same loads as the scan, one add per float. */
+  static double sum(List<FileVectors> blocks) {
+    float s0 = 0;
+    float s1 = 0;
+    float s2 = 0;
+    float s3 = 0;
+    for (FileVectors b : blocks) {
+      for (float[] v : b.pages()) {
+        for (int i = 0; i + 3 < v.length; i += 4) {
+          s0 += v[i];
+          s1 += v[i + 1];
+          s2 += v[i + 2];
+          s3 += v[i + 3];
+        }
+      }
+    }
+    return s0 + s1 + s2 + s3;
+  }
+
+  /** A plain int sum over as many bytes (the JIT vectorises it): close to the memory bandwidth one core gets. */
+  static long intSum(int[][] pages) {
+    long s = 0;
+    for (int[] v : pages) {
+      int t = 0;
+      for (int x : v) {
+        t += x;
+      }
+      s += t;
+    }
+    return s;
+  }
+
+  static long pct(long[] sorted, double p) {
+    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
+  }
+
+  static double ms(long nanos) {
+    return nanos / 1e6;
+  }
+
+  static long usedHeap() {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    var heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+    return heap.getUsed();
+  }
+}
