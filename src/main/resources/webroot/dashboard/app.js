@@ -5,6 +5,7 @@ import { api, authRequired, keys } from './api.js';
 import { LiveStream } from './live.js';
 import { TasksView } from './tasks.js';
 import { timeZone } from './format.js';
+import { createFilesView } from './files.js';
 
 const dialog = document.getElementById('key-dialog');
 const keyInput = document.getElementById('key-input');
@@ -113,6 +114,7 @@ async function boot() {
   document.getElementById('tz').textContent = timeZone();
   const needsKey = await authRequired();
   changeKey.hidden = !needsKey;
+  extensions.push(createFilesView(toast));
   if (needsKey && !keys.get()) {
     askForKey('');
     return;

@@ -35,6 +35,12 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 class DashboardBrowserTest {
 
   static final String KEY = "dash-key-0123456789";
+  static final String BEES = """
+      Honey bees survive the winter by forming a tight cluster inside the hive. The workers shiver their
+      flight muscles to make heat, and the cluster moves slowly across the combs to reach the stored honey.
+
+      Tides are caused by the gravity of the moon and the sun pulling on the oceans of the earth.
+      """;
   static LiveNode node;
   static Browser browser;
   static String base;
@@ -42,7 +48,7 @@ class DashboardBrowserTest {
   @BeforeAll
   static void start() throws Exception {
     node = LiveNode.start(TestNodes.config(TestDatabase.freshDatabase(), Map.of(
-      "TASKS_TYPES", "sleep", "TASKS_JOB_TYPES", "sleep", "TASKS_API_KEYS", "acme=" + KEY + ",globex=other-key-0123")));
+      "TASKS_TYPES", "sleep", "TASKS_JOB_TYPES", "sleep,file_processing,vector_store_creation,vectorization", "TASKS_API_KEYS", "acme=" + KEY + ",globex=other-key-0123")));
     base = "http://127.0.0.1:" + node.config.httpPort();
     browser = Browser.start();
   }
@@ -153,6 +159,46 @@ class DashboardBrowserTest {
     browser.waiting(Duration.ofSeconds(5)).until(ExpectedConditions.numberOfElementsToBe(row("browser-cancel"), 0));
     assertEquals(404, LiveNode.await(node.http.get("/v1/tasks/browser-cancel").putHeader("Authorization", "Bearer " + KEY).send())
       .statusCode());
+    assertEquals(List.of(), browser.consoleErrors());
+  }
+
+  @Test
+  void aDroppedFileIsProcessedAndASearchShowsResults() {
+    openWithKey();
+    browser.consoleErrors();
+    // Drag and drop as the browser delivers it: a drop event whose DataTransfer holds the file.
+    browser.driver.executeScript("""
+      const text = arguments[0];
+      const data = new DataTransfer();
+      data.items.add(new File([text], 'bees.txt', { type: 'text/plain' }));
+      const zone = document.getElementById('drop-zone');
+      zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
+      zone.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+      """, BEES);
+    By row = By.cssSelector("#file-rows tr");
+    browser.waiting(Duration.ofSeconds(10)).until(ExpectedConditions.numberOfElementsToBeMoreThan(row, 0));
+    browser.waiting(Duration.ofSeconds(60)).until(ExpectedConditions.attributeToBe(row, "data-status", "processed"));
+    assertEquals("100", browser.driver.findElement(By.cssSelector("#file-rows tr progress")).getDomProperty("value"));
+    browser.screenshot("dashboard-file-processed");
+    browser.driver.findElement(By.cssSelector("#file-rows tr .segments-button")).click();
+    browser.waiting(Duration.ofSeconds(10)).until(ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector("#segments li"), 0));
+
+    browser.driver.findElement(By.cssSelector("#file-rows tr input.pick")).click();
+    browser.driver.findElement(By.id("store-name")).sendKeys("bees");
+    browser.driver.findElement(By.id("store-create")).click();
+    By store = By.cssSelector("#store-rows tr");
+    browser.waiting(Duration.ofSeconds(60)).until(ExpectedConditions.attributeToBe(store, "data-status", "completed"));
+    browser.driver.findElement(By.id("search-query")).sendKeys("how do insects survive the cold season\n");
+    WebElement score = browser.waiting(Duration.ofSeconds(30))
+      .until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#search-results .result .score")));
+    double best = Double.parseDouble(score.getText());
+    assertTrue(best > 0.2 && best <= 1.0, "score " + best);
+    assertTrue(browser.driver.findElement(By.cssSelector("#search-results .result p")).getText().contains("cluster"));
+    browser.screenshot("dashboard-search");
+    browser.width(390, 844);
+    Object overflow = browser.driver.executeScript("return document.documentElement.scrollWidth - document.documentElement.clientWidth");
+    assertEquals(0L, ((Number) overflow).longValue(), "no horizontal scrolling at 390 px");
+    browser.screenshot("dashboard-files-390");
     assertEquals(List.of(), browser.consoleErrors());
   }
 
