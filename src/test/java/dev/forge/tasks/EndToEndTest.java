@@ -19,6 +19,7 @@ import dev.forge.tasks.job.Job;
 import dev.forge.tasks.job.JobCancelledException;
 import dev.forge.tasks.job.JobContext;
 import dev.forge.tasks.support.LiveNode;
+import dev.forge.tasks.support.OpenApiContract;
 import dev.forge.tasks.support.Polls;
 import dev.forge.tasks.support.SseStream;
 import dev.forge.tasks.support.TestDatabase;
@@ -28,6 +29,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.Socket;
@@ -85,8 +87,10 @@ class EndToEndTest {
     live = LiveNode.start(config, type -> type.equals("until_cancelled") ? UNTIL_CANCELLED
       : TasksNode.BUILT_IN_JOBS.get(type));
     node = live.node;
-    http = live.http;
     port = live.port();
+    // Every exchange is checked against the OpenAPI document the server ships.
+    http = OpenApiContract.validating(WebClient.create(node.vertx(),
+      new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port)));
   }
 
   @AfterAll

@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -20,6 +21,8 @@ import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Locale;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -45,6 +48,7 @@ public final class HttpVerticle extends VerticleBase {
   private final TraceCache cache;
   private final HttpLimits limits;
   private HttpServer server;
+  private Router router;
 
   /**
    * An API that serves {@code registry} at {@code GET /metrics} in Prometheus' text format (when
@@ -64,7 +68,7 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    Router router = Router.router(vertx);
+    router = Router.router(vertx);
     Watchers watchers = new Watchers(settings.maxWaiters());
     if (metrics != null) {
       Gauge.builder("tasks.waiters", watchers, Watchers::size)
@@ -82,10 +86,14 @@ public final class HttpVerticle extends VerticleBase {
       router.get("/bench/constant").handler(BenchRoute::constant);
     }
 
+    DashboardRoutes.mount(router, !settings.apiKeys().isEmpty());
+    EventRoutes events = new EventRoutes(vertx, watchers, settings.busTimeoutMs(), settings.keepAliveMs());
+    events.mountBeforeAuth(router);
     router.route("/v1/*").handler(this::authenticate);
     if (limits.rateLimiter() != null) {
       router.route("/v1/*").handler(limits.rateLimiter());
     }
+    events.mount(router);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(settings.bodyLimitBytes());
     router.post("/v1/tasks").handler(this::requireJson);
     router.post("/v1/tasks").handler(body).handler(tasks::create);
@@ -131,12 +139,31 @@ public final class HttpVerticle extends VerticleBase {
     return watchers.start(vertx).compose(v -> server.listen()).onSuccess(s -> LOG.debug("HTTP listening on {}:{}", settings.host(), s.actualPort()));
   }
 
+  /**
+   * Every route's method and path, e.g. {@code "GET /v1/tasks/:id"}, with a trailing {@code *} for a
+   * prefix route (the OpenAPI document must describe each: {@code OpenApiRoutesTest}).
+   */
+  public List<String> routes() {
+    List<String> out = new ArrayList<>();
+    for (Route r : router.getRoutes()) {
+      if (r.getPath() != null && r.methods() != null) {
+        String path = r.isExactPath() ? r.getPath() : r.getPath() + "*";
+        r.methods().forEach(m -> out.add(m.name() + " " + path));
+      }
+    }
+    return out;
+  }
+
   /** The port the server listens on (useful when configured with port 0). */
   public int actualPort() {
     return server.actualPort();
   }
 
   private void authenticate(RoutingContext ctx) {
+    if (ctx.get(TaskRoutes.TENANT) != null) { // an event-stream ticket named it (EventRoutes)
+      ctx.next();
+      return;
+    }
     if (settings.apiKeys().isEmpty()) {
       ctx.put(TaskRoutes.TENANT, Addresses.DEFAULT_TENANT);
       ctx.next();
@@ -186,6 +213,9 @@ public final class HttpVerticle extends VerticleBase {
       return "GET, POST";
     }
     if (path.endsWith("/cancel")) {
+      return "POST";
+    }
+    if (path.equals("/v1/events/tickets")) {
       return "POST";
     }
     if (path.endsWith("/events")) {

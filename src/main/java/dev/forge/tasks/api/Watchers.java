@@ -61,6 +61,23 @@ final class Watchers {
     return count;
   }
 
+  /**
+   * Takes one place for a waiter that is not about one task (a tenant-wide event stream, which
+   * {@link TenantWatchers} feeds); false when this verticle already holds its maximum.
+   */
+  boolean reserve() {
+    if (count >= maxWatchers) {
+      return false;
+    }
+    count++;
+    return true;
+  }
+
+  /** Gives back a place taken by {@link #reserve()}. */
+  void release() {
+    count--;
+  }
+
   private void dispatch(Message<JsonObject> message) {
     MultiMap headers = message.headers();
     List<Watcher> list = byTask.get(key(headers.get(Addresses.HEADER_TENANT), headers.get(Addresses.HEADER_TASK_ID)));

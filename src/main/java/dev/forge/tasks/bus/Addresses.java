@@ -401,4 +401,25 @@ public final class Addresses {
    * changes nothing. Reply: {@code {}}. Failures: 503, 504.
    */
   public static final String WEBHOOK_RESULT = "webhooks.delivery.result";
+
+  // ---- Tenant-wide reads: the event stream's resume and the dashboard's counts (issue 13) ----
+
+  /**
+   * The tasks of one tenant changed since a point in time, oldest change first, one page at a time:
+   * what {@code GET /v1/events} replays for a client that resumes with {@code Last-Event-ID}. Body:
+   * {@code {tenant?, since_us, after_seq?, status? (array of statuses), type?, limit (1-500)}}:
+   * tasks whose {@code updated_at} (the database's clock, in microseconds since the epoch) and
+   * {@code seq} come after ({@code since_us}, {@code after_seq}, default 0). Reply:
+   * {@code {events:[{trace, version, etag, updated_us, seq}], has_more}}; the next page starts
+   * after the last element's ({@code updated_us}, {@code seq}). Each element is the task's current
+   * state; deleted tasks are not replayed. Failures: 400 {@code invalid_parameter}, 503, 504.
+   */
+  public static final String EVENTS_REPLAY = "tasks.events.replay";
+
+  /**
+   * How many tasks of a tenant are in each status. Body: {@code {tenant?, type?}}. Reply:
+   * {@code {object:"task_counts", type, counts:{pending, in_progress, completed, failed, cancelled},
+   * total}} (every status present, 0 when none). Failures: 400 {@code invalid_parameter}, 503, 504.
+   */
+  public static final String COUNTS = "tasks.counts";
 }

@@ -81,6 +81,7 @@ public final class StoreVerticle extends VerticleBase {
   private JobStore jobs;
   private Changes changes;
   private UnsureWrites unsure;
+  private TenantQueries queries;
   private final List<MessageConsumer<Object>> consumers = new ArrayList<>();
   /** Requests taken from the bus and not answered yet; {@link #stop()} waits for them. */
   private final AtomicInteger inFlight = new AtomicInteger();
@@ -107,6 +108,7 @@ public final class StoreVerticle extends VerticleBase {
     unsure = new UnsureWrites(vertx, changes, task -> tasks.get(task.tenant(), task.id()));
     tasks = new TaskStore(pool, metrics, unsure::unsure);
     jobs = new JobStore(pool, metrics, unsure::unsure);
+    queries = new TenantQueries(pool);
     new Housekeeping(vertx, tasks, jobs, changes, settings).start();
     // A write to one task whose outcome is unknown makes its cached state untrustworthy (UnsureWrites).
     return Future.all(List.of(
@@ -120,7 +122,9 @@ public final class StoreVerticle extends VerticleBase {
       oneTaskWrite(Addresses.JOB_PROGRESS, this::progress),
       oneTaskWrite(Addresses.JOB_COMPLETE, this::complete),
       oneTaskWrite(Addresses.JOB_FAIL, this::fail),
-      consume(Addresses.JOB_RELEASE, this::release)));
+      consume(Addresses.JOB_RELEASE, this::release),
+      consume(Addresses.EVENTS_REPLAY, body -> queries.replay(body).map(StoreReply::of)),
+      consume(Addresses.COUNTS, body -> queries.counts(body).map(StoreReply::of))));
   }
 
   /**
