@@ -69,4 +69,17 @@ public final class VectorStoreErrors {
     }
     return false;
   }
+
+  /**
+   * True when Postgres aborted the transaction to break a deadlock (40P01) or a serialization
+   * conflict (40001): nothing was written, and running it again is the documented remedy.
+   */
+  static boolean retryable(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof PgException pg && ("40P01".equals(pg.getSqlState()) || "40001".equals(pg.getSqlState()))) {
+        return true;
+      }
+    }
+    return false;
+  }
 }

@@ -158,13 +158,23 @@ public final class VectorStoreVerticle extends VerticleBase {
   private Future<JsonObject> delete(JsonObject body) {
     String tenant = tenant(body);
     String id = storeId(body);
-    return db.delete(tenant, id)
-      .compose(v -> {
+    // Its tasks are cancelled before the store goes: a job that found its store gone first would end
+    // its task failed ("deleted") instead of cancelled.
+    return db.get(tenant, id)
+      .compose(store -> Future.all(tasks.cancel(tenant, VectorStoreIds.createTask(id)),
+        tasks.cancel(tenant, VectorStoreIds.vectorizeTask(id))).otherwiseEmpty())
+      .compose(v -> deleteRetrying(tenant, id, 3))
+      .map(v -> {
         index.forget(tenant, id);
-        return Future.all(tasks.cancel(tenant, VectorStoreIds.createTask(id)),
-          tasks.cancel(tenant, VectorStoreIds.vectorizeTask(id))).otherwiseEmpty();
-      })
-      .map(v -> new JsonObject().put("id", id).put("object", "vector_store.deleted").put("deleted", true));
+        return new JsonObject().put("id", id).put("object", "vector_store.deleted").put("deleted", true);
+      });
+  }
+
+  /** The delete cascades through rows a running job may be writing: a deadlock is retried. */
+  private Future<Void> deleteRetrying(String tenant, String id, int attemptsLeft) {
+    return db.delete(tenant, id).recover(err -> attemptsLeft > 1 && VectorStoreErrors.retryable(err)
+      ? vertx.timer(20).compose(t -> deleteRetrying(tenant, id, attemptsLeft - 1))
+      : Future.failedFuture(err));
   }
 
   private Future<Void> consume(String address, Function<JsonObject, Future<JsonObject>> handler) {
