@@ -87,6 +87,8 @@ public final class DeliveryVerticle extends VerticleBase {
   private long timer;
   private int inFlight;
   private boolean claiming;
+  /** The last claim was full, so more may be due: claim again as slots free up, not at the next poll. */
+  private boolean backlog;
 
   public DeliveryVerticle(Settings settings) {
     this.settings = settings;
@@ -138,9 +140,7 @@ public final class DeliveryVerticle extends VerticleBase {
       }
       JsonArray claimed = done.result().body().getJsonArray("deliveries");
       claimed.forEach(d -> send((JsonObject) d));
-      if (claimed.size() == free) {
-        poll(); // a full batch: more may be due
-      }
+      backlog = claimed.size() == free;
     });
   }
 
@@ -149,6 +149,9 @@ public final class DeliveryVerticle extends VerticleBase {
     long started = System.nanoTime();
     attempt(d).onComplete(done -> {
       inFlight--;
+      if (backlog && inFlight <= settings.maxInFlight() / 2) {
+        poll();
+      }
       if (stopping && done.failed()) {
         return; // abandoned by the stop: the lease runs out and the delivery is sent again
       }
