@@ -63,7 +63,7 @@ public final class FileProcessingJob implements Job {
     if (fileId == null) {
       throw JobFailure.fatal("input.file_id must name a file.");
     }
-    JobBus bus = JobBus.current(ctx.taskId(), BUS_TIMEOUT_MS);
+    FilesBus bus = FilesBus.current(ctx.taskId(), BUS_TIMEOUT_MS);
     JsonObject key = new JsonObject().put("tenant", ctx.tenant()).put("id", fileId);
     JsonObject started = bus.request(Addresses.FILES_JOB_START, key.copy().put("attempt", ctx.attempt()));
     JsonObject file = started.getJsonObject("file");
@@ -91,7 +91,7 @@ public final class FileProcessingJob implements Job {
     }
   }
 
-  private JsonObject process(JobContext ctx, JobBus bus, JsonObject key, JsonObject file) throws Exception {
+  private JsonObject process(JobContext ctx, FilesBus bus, JsonObject key, JsonObject file) throws Exception {
     String fileId = key.getString("id");
     long bytes = file.getLong("bytes");
     int parts = file.getInteger("parts");
@@ -153,7 +153,7 @@ public final class FileProcessingJob implements Job {
   }
 
   /** The file's bytes into {@code scratch}, one part in memory at a time. */
-  private static void copy(JobContext ctx, JobBus bus, JsonObject key, int parts, long bytes, Path scratch)
+  private static void copy(JobContext ctx, FilesBus bus, JsonObject key, int parts, long bytes, Path scratch)
     throws Exception {
     long copied = 0;
     try (OutputStream out = Files.newOutputStream(scratch)) {
@@ -229,13 +229,13 @@ public final class FileProcessingJob implements Job {
   /** Segments to the files store in batches, as the chunker makes them. */
   private static final class SegmentWriter {
     private final JobContext ctx;
-    private final JobBus bus;
+    private final FilesBus bus;
     private final JsonObject key;
     private JsonArray batch = new JsonArray();
     private int batchChars;
     private int written;
 
-    SegmentWriter(JobContext ctx, JobBus bus, JsonObject key) {
+    SegmentWriter(JobContext ctx, FilesBus bus, JsonObject key) {
       this.ctx = ctx;
       this.bus = bus;
       this.key = key;

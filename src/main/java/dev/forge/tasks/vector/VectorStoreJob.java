@@ -3,6 +3,7 @@ package dev.forge.tasks.vector;
 import dev.forge.tasks.bus.Addresses;
 import dev.forge.tasks.bus.ApiException;
 import dev.forge.tasks.job.Job;
+import dev.forge.tasks.job.JobBus;
 import dev.forge.tasks.job.JobContext;
 import dev.forge.tasks.job.JobFailure;
 import io.vertx.core.json.JsonObject;

@@ -1,8 +1,7 @@
-package dev.forge.tasks.file;
+package dev.forge.tasks.job;
 
 import dev.forge.tasks.bus.ApiError;
-import dev.forge.tasks.job.JobCancelledException;
-import dev.forge.tasks.job.JobFailure;
+import dev.forge.tasks.bus.ApiException;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -11,11 +10,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The files store as a job thread sees it: one blocking request at a time (a job runs on a worker
- * thread, never an event loop), with the store's failures turned into the job's outcomes: the file
- * gone is a final failure, a newer attempt owning the file stops this one, an outage is retried.
+ * The event bus as a job thread uses it: one blocking request at a time (jobs run on worker
+ * threads, never an event loop). An outage or a timeout fails the attempt as retryable; a refusal
+ * (4xx) is thrown as an {@link ApiException} for the caller to judge.
  */
-final class JobBus {
+public final class JobBus {
 
   private final Vertx vertx;
   private final DeliveryOptions options;
@@ -29,16 +28,17 @@ final class JobBus {
     this.taskId = taskId;
   }
 
-  /** The bus of the job verticle whose worker thread calls this (jobs run in its context). */
-  static JobBus current(String taskId, long timeoutMs) {
+  /** The bus of the job verticle whose worker thread calls this. */
+  public static JobBus current(String taskId, long timeoutMs) {
     Context context = Vertx.currentContext();
     if (context == null) {
-      throw new IllegalStateException("file_processing runs on a job verticle's worker thread");
+      throw new IllegalStateException("JobBus is for job threads, which run in their job verticle's context");
     }
     return new JobBus(context.owner(), timeoutMs, taskId);
   }
 
-  <T> T request(String address, Object body) throws JobFailure {
+  /** Sends {@code body} to {@code address} and waits for the reply's body (a JSON object or a Buffer). */
+  public <T> T request(String address, Object body) throws JobFailure {
     try {
       return vertx.eventBus().<T>request(address, body, options).toCompletionStage().toCompletableFuture()
         .get(timeoutMs + 1000, TimeUnit.MILLISECONDS).body();
@@ -46,16 +46,13 @@ final class JobBus {
       Thread.currentThread().interrupt();
       throw new JobCancelledException(taskId);
     } catch (TimeoutException e) {
-      throw JobFailure.retryable("The files store did not answer in time.");
+      throw JobFailure.retryable("A store did not answer in time.");
     } catch (ExecutionException e) {
       ApiError error = ApiError.fromThrowable(e.getCause());
-      if (error != null && error.status() == 404) {
-        throw JobFailure.fatal("The file was deleted before it was processed.");
+      if (error != null && error.status() < 500) {
+        throw new ApiException(error);
       }
-      if (error != null && error.status() == 409) {
-        throw new JobCancelledException(taskId);
-      }
-      throw JobFailure.retryable("The files store failed: " + (error == null ? "internal error" : error.message()));
+      throw JobFailure.retryable("A store failed: " + (error == null ? "internal error" : error.message()));
     }
   }
 }
