@@ -35,7 +35,6 @@ import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.nio.file.Path;
@@ -140,7 +139,7 @@ public final class TasksNode {
         config.retentionIntervalMs(), 500));
     HttpVerticle.Settings http = new HttpVerticle.Settings(config.httpHost(), config.httpPort(),
       config.bodyLimitBytes(), config.busTimeoutMs(), config.apiKeys(),
-      config.httpMaxWaiters(), config.sseKeepAliveMs(), config.benchRoutes());
+      config.httpMaxWaiters(), config.sseKeepAliveMs(), config.benchRoutes(), config.fileMaxBytes());
     // One per node, shared by every HTTP instance: one connection count, one bucket per tenant.
     HttpLimits limits = HttpLimits.create(config.httpRequestTimeoutMs(), config.httpIdleTimeoutMs(),
       config.httpMaxConnections(), RateLimits.parse(config.rateLimit()), registry);
@@ -177,8 +176,7 @@ public final class TasksNode {
         Math.max(2, config.pgPoolSize() / 4), config.busTimeoutMs(), Runtime.getRuntime().availableProcessors(),
         Runtime.getRuntime().maxMemory() / 2, VECTOR_SWEEP_MS), MiniLmEmbedder.shared()))))
       .compose(v -> deploy("http", vertx.deployVerticle(() -> new HttpVerticle(http, registry, cache, limits),
-        new DeploymentOptions().setInstances(config.httpInstances())
-          .setConfig(new JsonObject().put("fileMaxBytes", config.fileMaxBytes())))))
+        new DeploymentOptions().setInstances(config.httpInstances()))))
       .compose(v -> Webhooks.deploy(vertx, config, pg, this::deploy));
     for (String type : config.jobTypes()) {
       Job j = jobs.apply(type);

@@ -4,8 +4,8 @@ import static dev.forge.tasks.support.LiveNode.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forge.tasks.bus.TaskStatus;
 import dev.forge.tasks.client.Task;
-import dev.forge.tasks.client.TaskStatus;
 import dev.forge.tasks.client.TaskWatch;
 import dev.forge.tasks.client.TasksClient;
 import dev.forge.tasks.config.TasksConfig;

@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.forge.tasks.bus.ApiException;
+import dev.forge.tasks.bus.TaskStatus;
 import dev.forge.tasks.client.NewTask;
 import dev.forge.tasks.client.Task;
 import dev.forge.tasks.client.TaskPage;
 import dev.forge.tasks.client.TaskQuery;
-import dev.forge.tasks.client.TaskStatus;
 import dev.forge.tasks.client.TaskWatch;
 import dev.forge.tasks.client.TasksClient;
 import dev.forge.tasks.config.TasksConfig;

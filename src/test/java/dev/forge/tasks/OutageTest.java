@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forge.tasks.bus.TaskStatus;
 import dev.forge.tasks.client.Task;
-import dev.forge.tasks.client.TaskStatus;
 import dev.forge.tasks.client.TasksClient;
 import dev.forge.tasks.config.TasksConfig;
 import dev.forge.tasks.support.CuttableProxy;

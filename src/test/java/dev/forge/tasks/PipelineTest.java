@@ -3,11 +3,11 @@ package dev.forge.tasks;
 import static dev.forge.tasks.support.LiveNode.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.forge.tasks.bus.TaskStatus;
 import dev.forge.tasks.client.NewTask;
 import dev.forge.tasks.client.Task;
 import dev.forge.tasks.client.TaskPage;
 import dev.forge.tasks.client.TaskQuery;
-import dev.forge.tasks.client.TaskStatus;
 import dev.forge.tasks.client.TasksClient;
 import dev.forge.tasks.support.LiveNode;
 import dev.forge.tasks.support.TestDatabase;

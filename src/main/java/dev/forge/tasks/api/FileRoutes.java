@@ -6,9 +6,7 @@ import dev.forge.tasks.bus.ApiException;
 import dev.forge.tasks.file.FileErrors;
 import dev.forge.tasks.file.FileIds;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
@@ -20,9 +18,6 @@ import java.util.Locale;
  */
 final class FileRoutes {
 
-  /** The key of the upload limit in the HTTP verticle's deployment config. */
-  static final String MAX_BYTES_KEY = "fileMaxBytes";
-  static final long DEFAULT_MAX_BYTES = 64L * 1024 * 1024;
   /** What a multipart body may add to the file's bytes: boundaries, part headers and the form fields. */
   private static final long MULTIPART_OVERHEAD = 1024 * 1024;
 
@@ -61,13 +56,10 @@ final class FileRoutes {
   }
 
   void content(RoutingContext ctx) {
-    String id = ctx.pathParam("id");
-    if (!FileIds.isValid(id)) {
-      HttpErrors.send(ctx, FileErrors.notFound(id));
-      return;
+    String id = fileId(ctx);
+    if (id != null) {
+      sendDocument(ctx, Addresses.FILES_DOCUMENT, key(ctx, id));
     }
-    sendDocument(ctx, Addresses.FILES_DOCUMENT, new JsonObject().put("tenant", (String) ctx.get(TaskRoutes.TENANT))
-      .put("id", id));
   }
 
   void delete(RoutingContext ctx) {
@@ -75,52 +67,25 @@ final class FileRoutes {
   }
 
   void list(RoutingContext ctx) {
-    JsonObject query = new JsonObject().put("tenant", (String) ctx.get(TaskRoutes.TENANT));
+    JsonObject query;
     try {
-      String limit = QueryParams.single(ctx.queryParams(), "limit");
-      if (limit != null) {
-        query.put("limit", QueryParams.integer("limit", limit, 1, 100));
-      }
-      String order = QueryParams.single(ctx.queryParams(), "order");
-      if (order != null && !order.equals("asc") && !order.equals("desc")) {
-        throw new ApiException(ApiError.invalidParameter("order", "'order' must be 'asc' or 'desc'."));
-      }
-      query.put("order", order);
-      for (String cursor : List.of("after", "before")) {
-        String v = QueryParams.single(ctx.queryParams(), cursor);
-        if (v != null && !FileIds.isValid(v)) {
-          throw new ApiException(ApiError.invalidParameter(cursor, "'" + cursor + "' must be a file id."));
-        }
-        query.put(cursor, v);
-      }
-      query.put("purpose", QueryParams.single(ctx.queryParams(), "purpose"));
+      query = QueryParams.page(ctx.queryParams(), FileIds::isValid, "a file id")
+        .put("purpose", QueryParams.single(ctx.queryParams(), "purpose"));
     } catch (ApiException e) {
       HttpErrors.send(ctx, e.error());
       return;
     }
-    send(ctx, Addresses.FILES_LIST, query);
+    JsonExchange.forward(vertx, ctx, Addresses.FILES_LIST, query.put("tenant", (String) ctx.get(TaskRoutes.TENANT)), bus);
   }
 
   /** {@code POST /v1/files/{id}/content}: title, author and metadata; other fields are ignored. */
   void updateContent(RoutingContext ctx) {
-    String id = ctx.pathParam("id");
-    if (!FileIds.isValid(id)) {
-      HttpErrors.send(ctx, FileErrors.notFound(id));
+    String id = fileId(ctx);
+    JsonObject body = id == null ? null : JsonExchange.body(ctx, null);
+    if (body == null) {
       return;
     }
-    Buffer raw = ctx.body().buffer();
-    Object parsed;
-    try {
-      parsed = raw == null || raw.length() == 0 ? null : raw.toJsonValue();
-    } catch (DecodeException e) {
-      HttpErrors.send(ctx, ApiError.invalidJson("The request body is not valid JSON."));
-      return;
-    }
-    if (!(parsed instanceof JsonObject body)) {
-      HttpErrors.send(ctx, ApiError.invalidJson("The request body must be a JSON object."));
-      return;
-    }
-    JsonObject update = new JsonObject().put("tenant", (String) ctx.get(TaskRoutes.TENANT)).put("id", id);
+    JsonObject update = key(ctx, id);
     for (String field : List.of("title", "author", "metadata")) {
       if (body.containsKey(field)) {
         update.put(field, body.getValue(field));
@@ -131,33 +96,28 @@ final class FileRoutes {
 
   /** A document, with {@code vector_store_ids} filled by the vector store. */
   private void sendDocument(RoutingContext ctx, String address, JsonObject body) {
-    vertx.eventBus().<JsonObject>request(address, body, bus)
-      .compose(m -> VectorStoreRoutes.withStoreIds(vertx, bus, body.getString("tenant"), m.body()))
-      .onComplete(done -> {
-        if (done.failed()) {
-          HttpErrors.send(ctx, done.cause());
-        } else {
-          ctx.response().putHeader("Content-Type", "application/json").end(done.result().toBuffer());
-        }
-      });
+    JsonExchange.respond(ctx, vertx.eventBus().<JsonObject>request(address, body, bus)
+      .compose(m -> VectorStoreRoutes.withStoreIds(vertx, bus, body.getString("tenant"), m.body())));
   }
 
   private void byId(RoutingContext ctx, String address) {
-    String id = ctx.pathParam("id");
-    if (!FileIds.isValid(id)) {
-      HttpErrors.send(ctx, FileErrors.notFound(id));
-      return;
+    String id = fileId(ctx);
+    if (id != null) {
+      JsonExchange.forward(vertx, ctx, address, key(ctx, id), bus);
     }
-    send(ctx, address, new JsonObject().put("tenant", (String) ctx.get(TaskRoutes.TENANT)).put("id", id));
   }
 
-  private void send(RoutingContext ctx, String address, JsonObject body) {
-    vertx.eventBus().<JsonObject>request(address, body, bus).onComplete(done -> {
-      if (done.failed()) {
-        HttpErrors.send(ctx, done.cause());
-      } else {
-        ctx.response().putHeader("Content-Type", "application/json").end(done.result().body().toBuffer());
-      }
-    });
+  /** The file id of the path, or null after answering 404 for one that cannot exist. */
+  private static String fileId(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    if (FileIds.isValid(id)) {
+      return id;
+    }
+    HttpErrors.send(ctx, FileErrors.notFound(id));
+    return null;
+  }
+
+  private static JsonObject key(RoutingContext ctx, String id) {
+    return new JsonObject().put("tenant", (String) ctx.get(TaskRoutes.TENANT)).put("id", id);
   }
 }

@@ -38,7 +38,7 @@ public final class HttpVerticle extends VerticleBase {
 
   /** {@code apiKeys} maps each key to its tenant; empty means the server is open. */
   public record Settings(String host, int port, int bodyLimitBytes, long busTimeoutMs, Map<String, String> apiKeys,
-                         int maxWaiters, long keepAliveMs, boolean benchRoutes) {
+                         int maxWaiters, long keepAliveMs, boolean benchRoutes, long fileMaxBytes) {
   }
 
   private static final AtomicInteger INSTANCES = new AtomicInteger();
@@ -77,7 +77,7 @@ public final class HttpVerticle extends VerticleBase {
     }
     TaskRoutes tasks = new TaskRoutes(vertx, settings.busTimeoutMs(), watchers, settings.keepAliveMs(), cache);
 
-    router.get("/health").handler(ctx -> json(ctx, new JsonObject().put("status", "ok")));
+    router.get("/health").handler(ctx -> JsonExchange.send(ctx, new JsonObject().put("status", "ok")));
     router.get("/ready").handler(this::ready);
     if (metrics != null) {
       router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics));
@@ -102,8 +102,7 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/v1/tasks/:id/events").handler(tasks::events);
     router.delete("/v1/tasks/:id").handler(tasks::delete);
     router.post("/v1/tasks/:id/cancel").handler(body).handler(tasks::cancel);
-    FileRoutes files = new FileRoutes(vertx, settings.busTimeoutMs(),
-      config().getLong(FileRoutes.MAX_BYTES_KEY, FileRoutes.DEFAULT_MAX_BYTES));
+    FileRoutes files = new FileRoutes(vertx, settings.busTimeoutMs(), settings.fileMaxBytes());
     router.post("/v1/files").handler(files::upload);
     router.get("/v1/files").handler(files::list);
     router.get("/v1/files/:id").handler(files::get);
@@ -201,7 +200,7 @@ public final class HttpVerticle extends VerticleBase {
 
   private void ready(RoutingContext ctx) {
     vertx.eventBus().request(Addresses.PING, new JsonObject(), new DeliveryOptions().setSendTimeout(settings.busTimeoutMs()))
-      .onSuccess(ok -> json(ctx, new JsonObject().put("status", "ready").put("database", "ok")))
+      .onSuccess(ok -> JsonExchange.send(ctx, new JsonObject().put("status", "ready").put("database", "ok")))
       .onFailure(err -> HttpErrors.send(ctx, err));
   }
 
@@ -231,9 +230,5 @@ public final class HttpVerticle extends VerticleBase {
       return "GET, DELETE";
     }
     return HttpMethod.GET.name();
-  }
-
-  private static void json(RoutingContext ctx, JsonObject body) {
-    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, ApiHeaders.JSON).end(body.toBuffer());
   }
 }

@@ -7,6 +7,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
+import java.util.function.Predicate;
 
 /** Strict parsing of query-string values: out of range or malformed is refused, never clamped. */
 final class QueryParams {
@@ -40,6 +41,32 @@ final class QueryParams {
       query.put("status", statuses);
     }
     ListQuery.from(query);
+    return query;
+  }
+
+  /**
+   * A page of a list ordered by id: {@code limit} (1 to 100), {@code order} ({@code asc} or
+   * {@code desc}), and the cursors {@code after} and {@code before}, ids that {@code validCursor}
+   * accepts ({@code what} names them in the refusal), as the body of a store's list request.
+   */
+  static JsonObject page(MultiMap params, Predicate<String> validCursor, String what) {
+    JsonObject query = new JsonObject();
+    String limit = single(params, "limit");
+    if (limit != null) {
+      query.put("limit", integer("limit", limit, 1, 100));
+    }
+    String order = single(params, "order");
+    if (order != null && !order.equals("asc") && !order.equals("desc")) {
+      throw new ApiException(ApiError.invalidParameter("order", "'order' must be 'asc' or 'desc'."));
+    }
+    query.put("order", order);
+    for (String cursor : List.of("after", "before")) {
+      String v = single(params, cursor);
+      if (v != null && !validCursor.test(v)) {
+        throw new ApiException(ApiError.invalidParameter(cursor, "'" + cursor + "' must be " + what + "."));
+      }
+      query.put(cursor, v);
+    }
     return query;
   }
 

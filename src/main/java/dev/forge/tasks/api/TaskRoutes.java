@@ -9,12 +9,10 @@ import dev.forge.tasks.bus.TaskIds;
 import dev.forge.tasks.task.TraceCache;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
@@ -90,7 +88,7 @@ final class TaskRoutes {
   }
 
   void create(RoutingContext ctx) {
-    JsonObject body = jsonBody(ctx);
+    JsonObject body = JsonExchange.body(ctx, null);
     if (body == null) {
       return;
     }
@@ -122,13 +120,7 @@ final class TaskRoutes {
       HttpErrors.send(ctx, e.error());
       return;
     }
-    request(Addresses.LIST, query).onComplete(done -> {
-      if (done.failed()) {
-        HttpErrors.send(ctx, done.cause());
-      } else {
-        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, ApiHeaders.JSON).end(((JsonObject) done.result().body()).toBuffer());
-      }
-    });
+    JsonExchange.respond(ctx, request(Addresses.LIST, query).map(reply -> (JsonObject) reply.body()));
   }
 
   void cancel(RoutingContext ctx) {
@@ -152,7 +144,7 @@ final class TaskRoutes {
       }
       JsonObject reply = (JsonObject) acknowledged(done.result()).body();
       if ("task.deleted".equals(reply.getString("object"))) {
-        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, ApiHeaders.JSON).end(reply.toBuffer());
+        JsonExchange.send(ctx, reply);
       } else {
         sendTrace(ctx, done.result(), 200);
       }
@@ -199,24 +191,5 @@ final class TaskRoutes {
       }
     }
     return false;
-  }
-
-  /** The parsed JSON object body, or {@code null} after answering the error. */
-  private static JsonObject jsonBody(RoutingContext ctx) {
-    Buffer raw = ctx.body().buffer();
-    if (raw == null || raw.length() == 0) {
-      HttpErrors.send(ctx, ApiError.invalidJson("The request body is empty; send a JSON object."));
-      return null;
-    }
-    try {
-      Object parsed = raw.toJsonValue();
-      if (parsed instanceof JsonObject json) {
-        return json;
-      }
-      HttpErrors.send(ctx, ApiError.invalidJson("The request body must be a JSON object."));
-    } catch (DecodeException e) {
-      HttpErrors.send(ctx, ApiError.invalidJson("The request body is not valid JSON."));
-    }
-    return null;
   }
 }

@@ -1,7 +1,6 @@
 package dev.forge.tasks.api;
 
 import dev.forge.tasks.bus.Addresses;
-import dev.forge.tasks.bus.ApiError;
 import dev.forge.tasks.bus.ApiException;
 import dev.forge.tasks.vector.VectorStoreErrors;
 import dev.forge.tasks.vector.VectorStoreIds;
@@ -9,13 +8,11 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
 
@@ -74,24 +71,9 @@ final class VectorStoreRoutes {
   }
 
   private void list(RoutingContext ctx) {
-    JsonObject query = new JsonObject();
+    JsonObject query;
     try {
-      String limit = QueryParams.single(ctx.queryParams(), "limit");
-      if (limit != null) {
-        query.put("limit", QueryParams.integer("limit", limit, 1, 100));
-      }
-      String order = QueryParams.single(ctx.queryParams(), "order");
-      if (order != null && !order.equals("asc") && !order.equals("desc")) {
-        throw new ApiException(ApiError.invalidParameter("order", "'order' must be 'asc' or 'desc'."));
-      }
-      query.put("order", order);
-      for (String cursor : List.of("after", "before")) {
-        String v = QueryParams.single(ctx.queryParams(), cursor);
-        if (v != null && !VectorStoreIds.isValid(v)) {
-          throw new ApiException(ApiError.invalidParameter(cursor, "'" + cursor + "' must be a vector store id."));
-        }
-        query.put(cursor, v);
-      }
+      query = QueryParams.page(ctx.queryParams(), VectorStoreIds::isValid, "a vector store id");
     } catch (ApiException e) {
       HttpErrors.send(ctx, e.error());
       return;
@@ -117,28 +99,19 @@ final class VectorStoreRoutes {
     byId(ctx, Addresses.VECTOR_STORES_SUMMARY, query, slowBus);
   }
 
-  /** Runs {@code then} with the body as a JSON object, or answers 415 / 400. */
+  /** Runs {@code then} with the body as a JSON object ({@code {}} when empty), or answers 415 / 400. */
   private static void withJson(RoutingContext ctx, Consumer<JsonObject> then) {
     String type = ctx.request().getHeader("Content-Type");
     String media = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
     Buffer raw = ctx.body().buffer();
-    boolean empty = raw == null || raw.length() == 0;
-    if (!empty && !media.equals("application/json")) {
+    if (raw != null && raw.length() > 0 && !media.equals("application/json")) {
       HttpErrors.send(ctx, HttpErrors.unsupportedMediaType());
       return;
     }
-    Object parsed;
-    try {
-      parsed = empty ? new JsonObject() : raw.toJsonValue();
-    } catch (DecodeException e) {
-      HttpErrors.send(ctx, ApiError.invalidJson("The request body is not valid JSON."));
-      return;
+    JsonObject json = JsonExchange.body(ctx, new JsonObject());
+    if (json != null) {
+      then.accept(json);
     }
-    if (!(parsed instanceof JsonObject json)) {
-      HttpErrors.send(ctx, ApiError.invalidJson("The request body must be a JSON object."));
-      return;
-    }
-    then.accept(json);
   }
 
   private static JsonObject copy(JsonObject from, String... keys) {
@@ -161,13 +134,6 @@ final class VectorStoreRoutes {
   }
 
   private void send(RoutingContext ctx, String address, JsonObject body, DeliveryOptions options) {
-    body.put("tenant", (String) ctx.get(TaskRoutes.TENANT));
-    vertx.eventBus().<JsonObject>request(address, body, options).onComplete(done -> {
-      if (done.failed()) {
-        HttpErrors.send(ctx, done.cause());
-      } else {
-        ctx.response().putHeader("Content-Type", "application/json").end(done.result().body().toBuffer());
-      }
-    });
+    JsonExchange.forward(vertx, ctx, address, body.put("tenant", (String) ctx.get(TaskRoutes.TENANT)), options);
   }
 }

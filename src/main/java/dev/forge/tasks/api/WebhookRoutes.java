@@ -1,14 +1,10 @@
 package dev.forge.tasks.api;
 
 import dev.forge.tasks.bus.Addresses;
-import dev.forge.tasks.bus.ApiError;
 import dev.forge.tasks.bus.ApiException;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -58,7 +54,7 @@ final class WebhookRoutes {
   }
 
   private void create(RoutingContext ctx) {
-    JsonObject body = jsonBody(ctx);
+    JsonObject body = JsonExchange.body(ctx, null);
     if (body != null) {
       body.remove("tenant");
       forward(ctx, Addresses.WEBHOOK_CREATE, body.put("tenant", (String) ctx.get(TaskRoutes.TENANT)));
@@ -66,7 +62,7 @@ final class WebhookRoutes {
   }
 
   private void update(RoutingContext ctx) {
-    JsonObject body = jsonBody(ctx);
+    JsonObject body = JsonExchange.body(ctx, null);
     if (body != null) {
       body.remove("tenant");
       forward(ctx, Addresses.WEBHOOK_UPDATE, body.put("tenant", (String) ctx.get(TaskRoutes.TENANT))
@@ -88,13 +84,7 @@ final class WebhookRoutes {
   }
 
   private void forward(RoutingContext ctx, String address, JsonObject body) {
-    vertx.eventBus().<JsonObject>request(address, body, busOptions).onComplete(done -> {
-      if (done.failed()) {
-        HttpErrors.send(ctx, done.cause());
-      } else {
-        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, ApiHeaders.JSON).end(done.result().body().toBuffer());
-      }
-    });
+    JsonExchange.forward(vertx, ctx, address, body, busOptions);
   }
 
   private static JsonObject tenant(RoutingContext ctx) {
@@ -103,23 +93,5 @@ final class WebhookRoutes {
 
   private static JsonObject byId(RoutingContext ctx) {
     return tenant(ctx).put("id", ctx.pathParam("id"));
-  }
-
-  /** The parsed JSON object body, or {@code null} after answering the error. */
-  private static JsonObject jsonBody(RoutingContext ctx) {
-    Buffer raw = ctx.body().buffer();
-    if (raw == null || raw.length() == 0) {
-      HttpErrors.send(ctx, ApiError.invalidJson("The request body is empty; send a JSON object."));
-      return null;
-    }
-    try {
-      if (raw.toJsonValue() instanceof JsonObject json) {
-        return json;
-      }
-      HttpErrors.send(ctx, ApiError.invalidJson("The request body must be a JSON object."));
-    } catch (DecodeException e) {
-      HttpErrors.send(ctx, ApiError.invalidJson("The request body is not valid JSON."));
-    }
-    return null;
   }
 }

@@ -1,6 +1,8 @@
 package dev.forge.tasks.bus;
 
 import io.vertx.core.json.JsonObject;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Reads the fields of bus request bodies as {@link Addresses} documents them, refusing wrong types
@@ -27,20 +29,56 @@ public final class BusBodies {
 
   /** The task id; one that cannot exist is simply not found. */
   public static String id(JsonObject body) {
-    Object id = body.getValue("id");
-    if (!(id instanceof String s) || !TaskIds.isValid(s)) {
-      throw new ApiException(ApiError.taskNotFound(id == null ? "null" : id.toString()));
+    return id(body, "id", TaskIds::isValid, ApiError::taskNotFound);
+  }
+
+  /**
+   * The id under {@code key}; when it is absent, not a string or not {@code valid}, fails with the
+   * error {@code refusal} makes of it (a "not found" for the resource's own id, 400 for a reference).
+   */
+  public static String id(JsonObject body, String key, Predicate<String> valid, Function<String, ApiError> refusal) {
+    Object id = body.getValue(key);
+    if (id instanceof String s && valid.test(s)) {
+      return s;
     }
-    return s;
+    throw new ApiException(refusal.apply(String.valueOf(id)));
+  }
+
+  /** An optional cursor under {@code key}: null when absent, else an id that {@code valid} accepts. */
+  public static String cursor(JsonObject body, String key, Predicate<String> valid, String what) {
+    String v = optString(body, key);
+    if (v != null && !valid.test(v)) {
+      throw invalid(key, "'" + key + "' must be " + what + ".");
+    }
+    return v;
+  }
+
+  /** {@code order}: true for {@code "asc"}, false for {@code "desc"} or none. */
+  public static boolean ascending(JsonObject body) {
+    String order = optString(body, "order");
+    if (order != null && !order.equals("asc") && !order.equals("desc")) {
+      throw invalid("order", "'order' must be 'asc' or 'desc'.");
+    }
+    return "asc".equals(order);
   }
 
   public static String optString(JsonObject body, String key) {
     return optional(body, key, String.class, "a string");
   }
 
+  /** A required, non-empty string. */
   public static String string(JsonObject body, String key) {
+    String v = requiredString(body, key);
+    if (v.isEmpty()) {
+      throw invalid(key, "'" + key + "' is required.");
+    }
+    return v;
+  }
+
+  /** A required string, which may be empty. */
+  public static String requiredString(JsonObject body, String key) {
     String v = optString(body, key);
-    if (v == null || v.isEmpty()) {
+    if (v == null) {
       throw invalid(key, "'" + key + "' is required.");
     }
     return v;
@@ -52,13 +90,18 @@ public final class BusBodies {
 
   /** An integer in [min, max], or {@code fallback} when absent. */
   public static int integer(JsonObject body, String key, int min, int max, int fallback) {
+    return (int) number(body, key, min, max, fallback);
+  }
+
+  /** A whole number in [min, max], or {@code fallback} when absent. */
+  public static long number(JsonObject body, String key, long min, long max, long fallback) {
     Object v = body.getValue(key);
     if (v == null) {
       return fallback;
     }
     if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
-      && n.doubleValue() >= min && n.doubleValue() <= max) {
-      return n.intValue();
+      && n.longValue() >= min && n.longValue() <= max) {
+      return n.longValue();
     }
     throw invalid(key, "'" + key + "' must be an integer from " + min + " to " + max + ".");
   }

@@ -24,29 +24,22 @@ public record ListQuery(int limit, boolean ascending, String after, String befor
   /** Reads a {@code tasks.list} body; 400 {@code invalid_parameter}, naming the field, when a value is wrong. */
   public static ListQuery from(JsonObject body) {
     int limit = BusBodies.integer(body, "limit", 1, MAX_LIMIT, DEFAULT_LIMIT);
-    String order = BusBodies.optString(body, "order");
-    if (order != null && !order.equals("asc") && !order.equals("desc")) {
-      throw BusBodies.invalid("order", "'order' must be 'asc' or 'desc'.");
-    }
-    String after = cursor(body, "after");
-    String before = cursor(body, "before");
+    boolean ascending = BusBodies.ascending(body);
+    String after = BusBodies.cursor(body, "after", TaskIds::isValid, "a task id");
+    String before = BusBodies.cursor(body, "before", TaskIds::isValid, "a task id");
     List<TaskStatus> statuses = statuses(body.getValue("status"));
     String type = BusBodies.optString(body, "type");
     if (type != null && (type.isEmpty() || type.length() > 128)) {
       throw BusBodies.invalid("type", "'type' must be a task type.");
     }
-    return new ListQuery(limit, "asc".equals(order), after, before, statuses, type);
+    return new ListQuery(limit, ascending, after, before, statuses, type);
   }
 
-  private static String cursor(JsonObject body, String key) {
-    String v = BusBodies.optString(body, key);
-    if (v != null && !TaskIds.isValid(v)) {
-      throw BusBodies.invalid(key, "'" + key + "' must be a task id.");
-    }
-    return v;
-  }
-
-  private static List<TaskStatus> statuses(Object value) {
+  /**
+   * The {@code status} field of a body that filters by status: null when absent, else a non-empty
+   * array of wire names; 400 {@code invalid_parameter} naming an unknown one.
+   */
+  public static List<TaskStatus> statuses(Object value) {
     if (value == null) {
       return null;
     }

@@ -1,5 +1,6 @@
 package dev.forge.tasks.client;
 
+import dev.forge.tasks.bus.TaskStatus;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 
@@ -27,9 +28,18 @@ public record Task(String id, String type, TaskStatus status, double progress, J
   /** Reads the task object of API.md; {@code version} travels beside it (a bus header). */
   static Task fromJson(JsonObject trace, long version) {
     JsonObject data = trace.getJsonObject("data");
-    return new Task(trace.getString("id"), trace.getString("type"), TaskStatus.fromWire(trace.getString("status")),
+    return new Task(trace.getString("id"), trace.getString("type"), status(trace.getString("status")),
       trace.getDouble("progress", 0.0), data == null ? new JsonObject() : data,
       Instant.ofEpochSecond(trace.getLong("created_at", 0L)), Instant.ofEpochSecond(trace.getLong("updated_at", 0L)),
       trace.getString("failure_reason"), version);
+  }
+
+  /** @throws IllegalArgumentException for a status this client does not know (a newer server) */
+  private static TaskStatus status(String wire) {
+    TaskStatus status = TaskStatus.fromWire(wire);
+    if (status == null) {
+      throw new IllegalArgumentException("Unknown task status '" + wire + "'");
+    }
+    return status;
   }
 }

@@ -1,5 +1,6 @@
 package dev.forge.tasks.client;
 
+import dev.forge.tasks.bus.TaskStatus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.EnumSet;

@@ -1,7 +1,8 @@
 package dev.forge.tasks.file;
 
+import dev.forge.tasks.bus.BusBodies;
 import dev.forge.tasks.bus.TaskIds;
-import java.util.regex.Pattern;
+import io.vertx.core.json.JsonObject;
 
 /**
  * File ids: server-made ({@code file_} + 24 random base62 characters) or client-chosen under the
@@ -12,18 +13,24 @@ public final class FileIds {
 
   /** The prefix of a file's processing task id. */
   public static final String TASK_PREFIX = "upload-";
-  private static final Pattern VALID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,120}");
+  /** The longest file id. */
+  public static final int MAX_LENGTH = TaskIds.MAX_LENGTH - TASK_PREFIX.length();
 
   private FileIds() {
   }
 
   public static String newId() {
-    return "file_" + TaskIds.newId().substring("task_".length());
+    return TaskIds.newId("file_");
   }
 
   /** Whether {@code id} can name a file at all; one that cannot is simply not found. */
   public static boolean isValid(String id) {
-    return id != null && id.length() <= 121 && VALID.matcher(id).matches();
+    return TaskIds.isValid(id, MAX_LENGTH);
+  }
+
+  /** The file id a bus body names; one that cannot exist is simply not found. */
+  static String from(JsonObject body) {
+    return BusBodies.id(body, "id", FileIds::isValid, FileErrors::notFound);
   }
 
   /** The id of the {@code file_processing} task of file {@code id}. */

@@ -1,6 +1,7 @@
 package dev.forge.tasks.file;
 
 import dev.forge.tasks.bus.ApiError;
+import dev.forge.tasks.db.Keyset;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -11,15 +12,10 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 
 /** The statements of the files store, each one future; {@link FilesVerticle} is its only caller. */
 final class FileStore {
-
-  /** A page of a listing. */
-  record Page(List<FileRow> files, boolean hasMore) {
-  }
 
   /** What an upload's finish made: the file, or the tenant's existing file with the same bytes. */
   record Finished(FileRow file, boolean created) {
@@ -30,9 +26,11 @@ final class FileStore {
   }
 
   private final Pool pool;
+  private final Keyset keyset;
 
   FileStore(Pool pool) {
     this.pool = pool;
+    this.keyset = new Keyset(pool, FileSql.SEQ_OF, "file");
   }
 
   Future<Long> begin(String tenant, String id, String filename, String contentType, String title) {
@@ -92,39 +90,17 @@ final class FileStore {
     return one(pool.preparedQuery(FileSql.GET).execute(Tuple.of(tenant, id)), id);
   }
 
-  Future<Page> list(String tenant, int limit, boolean ascending, String after, String before, String purpose) {
-    return Future.all(seqOf(tenant, after, "after"), seqOf(tenant, before, "before")).compose(cursors -> {
-      Long afterSeq = cursors.resultAt(0);
-      Long beforeSeq = cursors.resultAt(1);
-      Long lower = ascending ? afterSeq : beforeSeq;
-      Long upper = ascending ? beforeSeq : afterSeq;
-      boolean reverse = before != null && after == null;
-      boolean sqlAscending = reverse != ascending;
-      Tuple args = Tuple.tuple().addString(tenant).addString(purpose).addLong(lower).addLong(upper)
+  Future<Keyset.Page<FileRow>> list(String tenant, int limit, boolean ascending, String after, String before,
+                                    String purpose) {
+    return keyset.bounds(tenant, ascending, after, before).compose(page -> {
+      Tuple args = Tuple.tuple().addString(tenant).addString(purpose).addLong(page.lower()).addLong(page.upper())
         .addInteger(limit + 1);
-      return pool.preparedQuery(sqlAscending ? FileSql.LIST_ASC : FileSql.LIST_DESC).execute(args).map(rows -> {
+      return pool.preparedQuery(page.sqlAscending() ? FileSql.LIST_ASC : FileSql.LIST_DESC).execute(args).map(rows -> {
         List<FileRow> files = new ArrayList<>(rows.size());
         rows.forEach(r -> files.add(FileRow.fromRow(r)));
-        boolean more = files.size() > limit;
-        if (more) {
-          files.remove(files.size() - 1);
-        }
-        if (reverse) {
-          Collections.reverse(files);
-        }
-        return new Page(files, more);
+        return page.page(files, limit);
       });
     });
-  }
-
-  private Future<Long> seqOf(String tenant, String cursor, String param) {
-    if (cursor == null) {
-      return Future.succeededFuture();
-    }
-    return pool.preparedQuery(FileSql.SEQ_OF).execute(Tuple.of(tenant, cursor)).compose(rows -> rows.size() == 1
-      ? Future.succeededFuture(rows.iterator().next().getLong(0))
-      : Future.failedFuture(FileErrors.exception(ApiError.invalidParameter(param,
-        "'" + param + "' names no file: '" + ApiError.printable(cursor) + "'."))));
   }
 
   Future<Void> delete(String tenant, String id) {

@@ -1,8 +1,10 @@
 package dev.forge.tasks.file;
 
-import static dev.forge.tasks.file.FileBodies.tenant;
+import static dev.forge.tasks.bus.BusBodies.tenant;
 
 import dev.forge.tasks.bus.Addresses;
+import dev.forge.tasks.bus.BusBodies;
+import dev.forge.tasks.db.BusReply;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -29,29 +31,29 @@ final class FileUploads {
     this.tasks = tasks;
   }
 
-  Future<FilesVerticle.Reply> begin(JsonObject body) {
-    String given = FileBodies.optString(body, "id");
+  Future<BusReply> begin(JsonObject body) {
+    String given = BusBodies.optString(body, "id");
     if (given != null && !FileIds.isValid(given)) {
-      throw FileBodies.invalid("id", "'id' must match ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,120}$.");
+      throw BusBodies.invalid("id", "'id' must match ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,120}$.");
     }
     String id = given == null ? FileIds.newId() : given;
-    String filename = FileBodies.string(body, "filename");
-    String contentType = FileBodies.string(body, "content_type");
+    String filename = BusBodies.requiredString(body, "filename");
+    String contentType = BusBodies.requiredString(body, "content_type");
     return store.begin(tenant(body), id, filename, contentType, titleOf(filename))
-      .map(seq -> FilesVerticle.Reply.of(new JsonObject().put("upload", seq).put("id", id)));
+      .map(seq -> BusReply.of(new JsonObject().put("upload", seq).put("id", id)));
   }
 
-  Future<FilesVerticle.Reply> part(Message<Object> message) {
+  Future<BusReply> part(Message<Object> message) {
     if (!(message.body() instanceof Buffer data) || data.length() > MAX_PART_BYTES) {
-      throw FileBodies.invalid(null, "A part must be a Buffer of at most 1 MiB.");
+      throw BusBodies.invalid(null, "A part must be a Buffer of at most 1 MiB.");
     }
     String tenant = message.headers().get(Addresses.HEADER_TENANT);
     long seq = header(message, Addresses.HEADER_UPLOAD);
     long part = header(message, Addresses.HEADER_PART);
     if (tenant == null || part > Integer.MAX_VALUE) {
-      throw FileBodies.invalid(Addresses.HEADER_TENANT, "A part needs its tenant, upload and part headers.");
+      throw BusBodies.invalid(Addresses.HEADER_TENANT, "A part needs its tenant, upload and part headers.");
     }
-    return store.part(tenant, seq, (int) part, data).map(v -> FilesVerticle.Reply.of(new JsonObject()));
+    return store.part(tenant, seq, (int) part, data).map(v -> BusReply.of(new JsonObject()));
   }
 
   private static long header(Message<Object> message, String name) {
@@ -63,22 +65,22 @@ final class FileUploads {
     } catch (NumberFormatException e) {
       // Refused below.
     }
-    throw FileBodies.invalid(name, "Header '" + name + "' must be a whole number.");
+    throw BusBodies.invalid(name, "Header '" + name + "' must be a whole number.");
   }
 
-  Future<FilesVerticle.Reply> finish(JsonObject body) {
+  Future<BusReply> finish(JsonObject body) {
     String tenant = tenant(body);
-    long seq = FileBodies.number(body, "upload", 0, Long.MAX_VALUE, -1);
-    String id = FileBodies.string(body, "id");
+    long seq = BusBodies.number(body, "upload", 0, Long.MAX_VALUE, -1);
+    String id = BusBodies.requiredString(body, "id");
     if (!FileIds.isValid(id)) {
-      throw FileBodies.invalid("id", "'id' must match ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,120}$.");
+      throw BusBodies.invalid("id", "'id' must match ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,120}$.");
     }
-    String purpose = FileBodies.string(body, "purpose");
-    String md5 = FileBodies.string(body, "md5");
-    long bytes = FileBodies.number(body, "bytes", 0, Long.MAX_VALUE, 0);
-    int parts = FileBodies.integer(body, "parts", 0, Integer.MAX_VALUE, 0);
-    JsonObject options = FileBodies.optObject(body, "parse_options");
-    boolean skipExists = FileBodies.bool(body, "skip_exists");
+    String purpose = BusBodies.requiredString(body, "purpose");
+    String md5 = BusBodies.requiredString(body, "md5");
+    long bytes = BusBodies.number(body, "bytes", 0, Long.MAX_VALUE, 0);
+    int parts = BusBodies.integer(body, "parts", 0, Integer.MAX_VALUE, 0);
+    JsonObject options = BusBodies.optObject(body, "parse_options");
+    boolean skipExists = BusBodies.bool(body, "skip_exists", false);
     return store.finish(tenant, seq, id, purpose, md5, bytes, parts, options == null ? new JsonObject() : options,
         skipExists)
       .compose(finished -> {
@@ -97,13 +99,13 @@ final class FileUploads {
       });
   }
 
-  Future<FilesVerticle.Reply> abort(JsonObject body) {
-    long seq = FileBodies.number(body, "upload", 0, Long.MAX_VALUE, -1);
-    return store.abort(tenant(body), seq).map(v -> FilesVerticle.Reply.of(new JsonObject()));
+  Future<BusReply> abort(JsonObject body) {
+    long seq = BusBodies.number(body, "upload", 0, Long.MAX_VALUE, -1);
+    return store.abort(tenant(body), seq).map(v -> BusReply.of(new JsonObject()));
   }
 
-  private static FilesVerticle.Reply created(JsonObject file, boolean created) {
-    return new FilesVerticle.Reply(file, new DeliveryOptions().addHeader(Addresses.HEADER_CREATED, Boolean.toString(created)));
+  private static BusReply created(JsonObject file, boolean created) {
+    return new BusReply(file, new DeliveryOptions().addHeader(Addresses.HEADER_CREATED, Boolean.toString(created)));
   }
 
   /** The default title: the file name without its extension. */

@@ -1,5 +1,6 @@
 package dev.forge.tasks.task;
 
+import dev.forge.tasks.db.StoreFailures;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayList;
@@ -93,7 +94,7 @@ final class GroupCommit<K, Q, T> {
     }
     result.onComplete(done -> {
       Map<K, T> rows = done.succeeded() ? done.result() : Map.of();
-      if (done.failed() && StoreErrors.outcomeUnknown(done.cause())) {
+      if (done.failed() && StoreFailures.outcomeUnknown(done.cause())) {
         batch.forEach(item -> unsure.accept(item.key()));
       }
       for (Item<K, Q, T> item : batch) {

@@ -1,6 +1,7 @@
 package dev.forge.tasks.task;
 
 import dev.forge.tasks.bus.TaskStatus;
+import dev.forge.tasks.db.StoreFailures;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
@@ -106,7 +107,7 @@ final class Housekeeping {
       for (Future<List<Trace>> batch : batches) {
         if (batch.failed()) {
           LOG.warn("Retention pass failed: {}", batch.cause().getMessage());
-          if (StoreErrors.outcomeUnknown(batch.cause())) {
+          if (StoreFailures.outcomeUnknown(batch.cause())) {
             changes.forgetAll(); // a batch may have been deleted without this node hearing which tasks
           }
           continue;

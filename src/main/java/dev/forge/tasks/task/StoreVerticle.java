@@ -8,24 +8,19 @@ import static dev.forge.tasks.bus.BusBodies.string;
 import static dev.forge.tasks.bus.BusBodies.tenant;
 
 import dev.forge.tasks.bus.Addresses;
-import dev.forge.tasks.bus.ApiError;
-import dev.forge.tasks.bus.ApiException;
 import dev.forge.tasks.bus.BusBodies;
 import dev.forge.tasks.bus.ClaimRequest;
 import dev.forge.tasks.bus.CreateRequest;
 import dev.forge.tasks.bus.ListQuery;
+import dev.forge.tasks.db.BusReply;
+import dev.forge.tasks.db.StoreConsumers;
+import dev.forge.tasks.db.StoreFailures;
+import dev.forge.tasks.db.StorePool;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.Message;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.NetClientOptions;
-import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -82,11 +77,7 @@ public final class StoreVerticle extends VerticleBase {
   private Changes changes;
   private UnsureWrites unsure;
   private TenantQueries queries;
-  private final List<MessageConsumer<Object>> consumers = new ArrayList<>();
-  /** Requests taken from the bus and not answered yet; {@link #stop()} waits for them. */
-  private final AtomicInteger inFlight = new AtomicInteger();
-  private final Promise<Void> drained = Promise.promise();
-  private volatile boolean stopping;
+  private StoreConsumers consumers;
 
   /** A store that counts into {@code metrics} and keeps {@code cache} (may be null) up to date. */
   public StoreVerticle(Settings settings, TaskMetrics metrics, TraceCache cache) {
@@ -97,34 +88,28 @@ public final class StoreVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    pool = PgBuilder.pool()
-      .with(new PoolOptions().setMaxSize(settings.poolSize()).setConnectionTimeout(3).setMaxWaitQueueSize(4096)
-        .setName("tasks-store-" + POOLS.incrementAndGet()))
-      .with(new NetClientOptions().setConnectTimeout(3000))
-      .connectingTo(settings.connect())
-      .using(vertx)
-      .build();
+    consumers = new StoreConsumers(vertx, "Store", null);
+    pool = StorePool.open(vertx, settings.connect(), settings.poolSize(), 4096, "tasks-store-" + POOLS.incrementAndGet());
     changes = new Changes(context, metrics, cache);
     unsure = new UnsureWrites(vertx, changes, task -> tasks.get(task.tenant(), task.id()));
     tasks = new TaskStore(pool, metrics, unsure::unsure);
     jobs = new JobStore(pool, metrics, unsure::unsure);
     queries = new TenantQueries(pool);
     new Housekeeping(vertx, tasks, jobs, changes, settings).start();
-    // A write to one task whose outcome is unknown makes its cached state untrustworthy (UnsureWrites).
     return Future.all(List.of(
-      oneTaskWrite(Addresses.CREATE, this::create),
-      consume(Addresses.GET, this::get),
-      consume(Addresses.LIST, this::list),
-      oneTaskWrite(Addresses.CANCEL, this::cancel),
-      oneTaskWrite(Addresses.DELETE, this::delete),
-      consume(Addresses.PING, this::ping),
-      consume(Addresses.JOB_CLAIM, this::claim),
-      oneTaskWrite(Addresses.JOB_PROGRESS, this::progress),
-      oneTaskWrite(Addresses.JOB_COMPLETE, this::complete),
-      oneTaskWrite(Addresses.JOB_FAIL, this::fail),
-      consume(Addresses.JOB_RELEASE, this::release),
-      consume(Addresses.EVENTS_REPLAY, body -> queries.replay(body).map(StoreReply::of)),
-      consume(Addresses.COUNTS, body -> queries.counts(body).map(StoreReply::of))));
+      consumers.on(Addresses.CREATE, oneTaskWrite(this::create)),
+      consumers.on(Addresses.GET, this::get),
+      consumers.on(Addresses.LIST, this::list),
+      consumers.on(Addresses.CANCEL, oneTaskWrite(this::cancel)),
+      consumers.on(Addresses.DELETE, oneTaskWrite(this::delete)),
+      consumers.on(Addresses.PING, this::ping),
+      consumers.on(Addresses.JOB_CLAIM, this::claim),
+      consumers.on(Addresses.JOB_PROGRESS, oneTaskWrite(this::progress)),
+      consumers.on(Addresses.JOB_COMPLETE, oneTaskWrite(this::complete)),
+      consumers.on(Addresses.JOB_FAIL, oneTaskWrite(this::fail)),
+      consumers.on(Addresses.JOB_RELEASE, this::release),
+      consumers.onJson(Addresses.EVENTS_REPLAY, queries::replay),
+      consumers.onJson(Addresses.COUNTS, queries::counts)));
   }
 
   /**
@@ -134,19 +119,23 @@ public final class StoreVerticle extends VerticleBase {
    */
   @Override
   public Future<?> stop() {
-    stopping = true;
-    return Future.all(consumers.stream().map(MessageConsumer::unregister).toList())
-      .transform(v -> {
-        if (inFlight.get() == 0) {
-          drained.tryComplete();
-        }
-        vertx.setTimer(DRAIN_MS, t -> drained.tryComplete());
-        return drained.future();
-      })
+    return (consumers == null ? Future.succeededFuture() : consumers.close(DRAIN_MS))
       .transform(v -> pool == null ? Future.succeededFuture() : pool.close());
   }
 
-  private Future<StoreReply> create(JsonObject body) {
+  /**
+   * A write to the one task its body names: when its outcome is unknown, the cached state of that
+   * task can no longer be trusted ({@link UnsureWrites}).
+   */
+  private Function<JsonObject, Future<BusReply>> oneTaskWrite(Function<JsonObject, Future<BusReply>> write) {
+    return body -> write.apply(body).onFailure(err -> {
+      if (StoreFailures.outcomeUnknown(err) && body.getValue("id") instanceof String id) {
+        unsure.unsure(new TaskKey(body.getValue("tenant") instanceof String t ? t : Addresses.DEFAULT_TENANT, id));
+      }
+    });
+  }
+
+  private Future<BusReply> create(JsonObject body) {
     CreateRequest r = CreateRequest.from(body, settings.knownTypes());
     int maxAttempts = r.maxAttempts() == null ? settings.defaultMaxAttempts() : r.maxAttempts();
     return tasks.create(new TaskStore.NewTask(tenant(body), r.id(), r.type(), r.data(), r.input(), maxAttempts))
@@ -158,18 +147,18 @@ public final class StoreVerticle extends VerticleBase {
       });
   }
 
-  private Future<StoreReply> get(JsonObject body) {
+  private Future<BusReply> get(JsonObject body) {
     return tasks.get(tenant(body), id(body)).map(t -> {
       changes.read(t);
       return StoreReply.trace(t);
     });
   }
 
-  private Future<StoreReply> list(JsonObject body) {
+  private Future<BusReply> list(JsonObject body) {
     return tasks.list(tenant(body), ListQuery.from(body)).map(StoreReply::list);
   }
 
-  private Future<StoreReply> cancel(JsonObject body) {
+  private Future<BusReply> cancel(JsonObject body) {
     return tasks.cancel(tenant(body), id(body)).map(c -> {
       if (c.changed()) {
         changes.moved(c.trace());
@@ -178,18 +167,18 @@ public final class StoreVerticle extends VerticleBase {
     });
   }
 
-  private Future<StoreReply> delete(JsonObject body) {
+  private Future<BusReply> delete(JsonObject body) {
     return tasks.delete(tenant(body), id(body)).map(t -> {
       changes.deleted(t);
       return StoreReply.deleted(t);
     });
   }
 
-  private Future<StoreReply> ping(JsonObject body) {
+  private Future<BusReply> ping(JsonObject body) {
     return tasks.ping().map(StoreReply.of(new JsonObject()));
   }
 
-  private Future<StoreReply> claim(JsonObject body) {
+  private Future<BusReply> claim(JsonObject body) {
     ClaimRequest r = ClaimRequest.from(body);
     return jobs.claim(r.types(), r.limit(), r.worker(), settings.leaseMs()).map(claimed -> {
       claimed.forEach(c -> changes.changed(c.trace()));
@@ -197,7 +186,7 @@ public final class StoreVerticle extends VerticleBase {
     });
   }
 
-  private Future<StoreReply> progress(JsonObject body) {
+  private Future<BusReply> progress(JsonObject body) {
     return jobs.progress(tenant(body), id(body), attempt(body), BusBodies.progress(body), optObject(body, "data"),
       settings.leaseMs()).map(r -> {
         if (r.trace() != null) {
@@ -207,73 +196,26 @@ public final class StoreVerticle extends VerticleBase {
       });
   }
 
-  private Future<StoreReply> complete(JsonObject body) {
+  private Future<BusReply> complete(JsonObject body) {
     return jobs.complete(tenant(body), id(body), attempt(body), optObject(body, "data")).map(this::moved);
   }
 
-  private Future<StoreReply> fail(JsonObject body) {
+  private Future<BusReply> fail(JsonObject body) {
     String reason = string(body, "reason");
     reason = reason.length() > MAX_REASON ? reason.substring(0, MAX_REASON) + "..." : reason;
     return jobs.fail(tenant(body), id(body), attempt(body), reason, bool(body, "retryable", false),
       settings.retryBaseMs()).map(this::moved);
   }
 
-  private Future<StoreReply> release(JsonObject body) {
+  private Future<BusReply> release(JsonObject body) {
     return jobs.release(string(body, "worker")).map(traces -> {
       traces.forEach(changes::moved);
       return StoreReply.of(new JsonObject().put("released", traces.size()));
     });
   }
 
-  private StoreReply moved(Trace t) {
+  private BusReply moved(Trace t) {
     changes.moved(t);
     return StoreReply.trace(t);
-  }
-
-  private Future<Void> consume(String address, Function<JsonObject, Future<StoreReply>> handler) {
-    return register(address, handler, false);
-  }
-
-  /** Registers a write to the one task its body names. */
-  private Future<Void> oneTaskWrite(String address, Function<JsonObject, Future<StoreReply>> handler) {
-    return register(address, handler, true);
-  }
-
-  private Future<Void> register(String address, Function<JsonObject, Future<StoreReply>> handler, boolean oneTask) {
-    MessageConsumer<Object> consumer = vertx.eventBus().consumer(address, message -> {
-      inFlight.incrementAndGet();
-      Future<StoreReply> result;
-      try {
-        result = handler.apply(BusBodies.body(message.body()));
-      } catch (RuntimeException e) {
-        result = Future.failedFuture(e);
-      }
-      result.onComplete(done -> {
-        if (inFlight.decrementAndGet() == 0 && stopping) {
-          drained.tryComplete();
-        }
-        if (done.succeeded()) {
-          message.reply(done.result().body(), done.result().options());
-          return;
-        }
-        if (oneTask && StoreErrors.outcomeUnknown(done.cause()) && message.body() instanceof JsonObject json
-          && json.getValue("id") instanceof String id) {
-          unsure.unsure(new TaskKey(json.getValue("tenant") instanceof String t ? t : Addresses.DEFAULT_TENANT, id));
-        }
-        fail(message, address, done.cause());
-      });
-    });
-    consumers.add(consumer);
-    return consumer.completion();
-  }
-
-  private void fail(Message<Object> message, String address, Throwable cause) {
-    if (stopping && !(cause instanceof ApiException)) {
-      // Drained past DRAIN_MS, its pool closing under it: the caller retries on another instance or node.
-      ApiError.storeUnavailable().failReply(message);
-      return;
-    }
-    Object id = message.body() instanceof JsonObject json ? json.getValue("id") : null;
-    StoreErrors.toApiError(cause, address, id == null ? "-" : ApiError.printable(id.toString())).failReply(message);
   }
 }

@@ -4,11 +4,11 @@ import dev.forge.tasks.bus.ApiError;
 import dev.forge.tasks.bus.ApiException;
 import dev.forge.tasks.bus.ListQuery;
 import dev.forge.tasks.bus.TaskStatus;
+import dev.forge.tasks.db.Keyset;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,10 +35,6 @@ final class TaskStore {
   record Cancelled(Trace trace, boolean changed) {
   }
 
-  /** One page of a listing. */
-  record Page(List<Trace> traces, boolean hasMore) {
-  }
-
   /** A task to create. */
   record NewTask(String tenant, String id, String type, JsonObject data, JsonObject input, int maxAttempts) {
   }
@@ -47,6 +43,7 @@ final class TaskStore {
   static final int MAX_BATCH = 256;
 
   private final Pool pool;
+  private final Keyset keyset;
   private final GroupCommit<TaskKey, NewTask, Created> creates;
 
   /**
@@ -56,6 +53,7 @@ final class TaskStore {
    */
   TaskStore(Pool pool, TaskMetrics metrics, Consumer<TaskKey> unsure) {
     this.pool = pool;
+    this.keyset = new Keyset(pool, TaskSql.SEQ_OF, "task");
     this.creates = new GroupCommit<>(MAX_BATCH, n -> metrics.batch("create", n), this::createOne, this::createMany,
       unsure);
   }
@@ -133,42 +131,14 @@ final class TaskStore {
   }
 
   /** One page in creation order; an unknown cursor is refused rather than read as "from the start". */
-  Future<Page> list(String tenant, ListQuery q) {
-    return Future.all(seqOf(tenant, q.after(), "after"), seqOf(tenant, q.before(), "before")).compose(cursors -> {
-      Long afterSeq = cursors.resultAt(0);
-      Long beforeSeq = cursors.resultAt(1);
-      // In descending order "after" means older (lower seq); "before" means newer.
-      Long lower = q.ascending() ? afterSeq : beforeSeq;
-      Long upper = q.ascending() ? beforeSeq : afterSeq;
-      // With only "before", read towards the cursor's side so the page ends next to it.
-      boolean reverse = q.before() != null && q.after() == null;
-      boolean sqlAscending = reverse != q.ascending();
+  Future<Keyset.Page<Trace>> list(String tenant, ListQuery q) {
+    return keyset.bounds(tenant, q.ascending(), q.after(), q.before()).compose(page -> {
       String[] statuses = q.statuses() == null ? null : q.statuses().stream().map(TaskStatus::wire).toArray(String[]::new);
       Tuple args = Tuple.tuple().addString(tenant).addArrayOfString(statuses).addString(q.type())
-        .addLong(lower).addLong(upper).addInteger(q.limit() + 1);
-      return pool.preparedQuery(sqlAscending ? TaskSql.LIST_ASC : TaskSql.LIST_DESC).execute(args)
-        .map(rows -> {
-          List<Trace> traces = Rows.all(rows);
-          boolean more = traces.size() > q.limit();
-          if (more) {
-            traces.remove(traces.size() - 1);
-          }
-          if (reverse) {
-            Collections.reverse(traces);
-          }
-          return new Page(traces, more);
-        });
+        .addLong(page.lower()).addLong(page.upper()).addInteger(q.limit() + 1);
+      return pool.preparedQuery(page.sqlAscending() ? TaskSql.LIST_ASC : TaskSql.LIST_DESC).execute(args)
+        .map(rows -> page.page(Rows.all(rows), q.limit()));
     });
-  }
-
-  private Future<Long> seqOf(String tenant, String cursor, String param) {
-    if (cursor == null) {
-      return Future.succeededFuture();
-    }
-    return pool.preparedQuery(TaskSql.SEQ_OF).execute(Tuple.of(tenant, cursor)).compose(rows -> rows.size() == 1
-      ? Future.succeededFuture(rows.iterator().next().getLong(0))
-      : Future.failedFuture(new ApiException(ApiError.invalidParameter(param,
-        "'" + param + "' names no task: '" + ApiError.printable(cursor) + "'."))));
   }
 
   Future<Cancelled> cancel(String tenant, String id) {

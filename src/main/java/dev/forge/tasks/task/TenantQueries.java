@@ -1,8 +1,8 @@
 package dev.forge.tasks.task;
 
 import dev.forge.tasks.bus.Addresses;
-import dev.forge.tasks.bus.ApiError;
 import dev.forge.tasks.bus.BusBodies;
+import dev.forge.tasks.bus.ListQuery;
 import dev.forge.tasks.bus.TaskStatus;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -10,7 +10,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -52,10 +51,11 @@ final class TenantQueries {
 
   /** The reply of {@link Addresses#EVENTS_REPLAY}. */
   Future<JsonObject> replay(JsonObject body) {
-    long since = longValue(body, "since_us", 0);
-    long afterSeq = longValue(body, "after_seq", 0);
+    long since = BusBodies.number(body, "since_us", 0, Long.MAX_VALUE, 0);
+    long afterSeq = BusBodies.number(body, "after_seq", 0, Long.MAX_VALUE, 0);
     int limit = BusBodies.integer(body, "limit", 1, 500, 200);
-    String[] statuses = statuses(body);
+    List<TaskStatus> filter = ListQuery.statuses(body.getValue("status"));
+    String[] statuses = filter == null ? null : filter.stream().map(TaskStatus::wire).toArray(String[]::new);
     String type = BusBodies.optString(body, "type");
     Tuple args = Tuple.tuple().addString(BusBodies.tenant(body)).addLong(since).addLong(afterSeq)
       .addArrayOfString(statuses).addString(type).addInteger(limit + 1);
@@ -90,34 +90,5 @@ final class TenantQueries {
       }
       return new JsonObject().put("object", "task_counts").put("type", type).put("counts", counts).put("total", total);
     });
-  }
-
-  private static String[] statuses(JsonObject body) {
-    Object value = body.getValue("status");
-    if (value == null) {
-      return null;
-    }
-    if (!(value instanceof JsonArray array) || array.isEmpty()) {
-      throw BusBodies.invalid("status", "'status' must be a non-empty array of statuses.");
-    }
-    List<String> out = new ArrayList<>();
-    for (Object s : array) {
-      if (!(s instanceof String str) || TaskStatus.fromWire(str) == null) {
-        throw BusBodies.invalid("status", "'status' holds an unknown status: '" + ApiError.printable(String.valueOf(s)) + "'.");
-      }
-      out.add(str);
-    }
-    return out.toArray(String[]::new);
-  }
-
-  private static long longValue(JsonObject body, String key, long fallback) {
-    Object v = body.getValue(key);
-    if (v == null) {
-      return fallback;
-    }
-    if (v instanceof Number n && n.longValue() >= 0 && n.doubleValue() == n.longValue()) {
-      return n.longValue();
-    }
-    throw BusBodies.invalid(key, "'" + key + "' must be a whole number of at least 0.");
   }
 }

@@ -1,7 +1,6 @@
 package dev.forge.tasks.vector;
 
 import dev.forge.tasks.bus.TaskIds;
-import java.util.regex.Pattern;
 
 /**
  * Vector store ids: server-made ({@code vs_} + 24 random base62 characters) or client-chosen under
@@ -11,18 +10,19 @@ public final class VectorStoreIds {
 
   public static final String CREATE_PREFIX = "create-";
   public static final String VECTORIZE_PREFIX = "vectorize-";
-  private static final Pattern VALID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,117}");
+  /** The longest store id. */
+  public static final int MAX_LENGTH = TaskIds.MAX_LENGTH - VECTORIZE_PREFIX.length();
 
   private VectorStoreIds() {
   }
 
   public static String newId() {
-    return "vs_" + TaskIds.newId().substring("task_".length());
+    return TaskIds.newId("vs_");
   }
 
   /** Whether {@code id} can name a store at all; one that cannot is simply not found. */
   public static boolean isValid(String id) {
-    return id != null && id.length() <= 118 && VALID.matcher(id).matches();
+    return TaskIds.isValid(id, MAX_LENGTH);
   }
 
   public static String createTask(String id) {

@@ -1,25 +1,25 @@
 package dev.forge.tasks.vector;
 
+import static dev.forge.tasks.bus.BusBodies.tenant;
 import static dev.forge.tasks.vector.VectorBodies.fileId;
 import static dev.forge.tasks.vector.VectorBodies.storeId;
-import static dev.forge.tasks.vector.VectorBodies.tenant;
 
 import dev.forge.tasks.bus.Addresses;
-import dev.forge.tasks.bus.ApiError;
 import dev.forge.tasks.bus.ApiException;
+import dev.forge.tasks.bus.BusBodies;
+import dev.forge.tasks.db.BusReply;
+import dev.forge.tasks.db.StoreConsumers;
+import dev.forge.tasks.db.StoreFailures;
+import dev.forge.tasks.db.StorePool;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.NetClientOptions;
-import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 
 /**
  * The vector store: the only owner of {@code vector_stores}, {@code vector_store_files} and
@@ -38,6 +38,7 @@ public final class VectorStoreVerticle extends VerticleBase {
   private final Settings settings;
   private final Embedder embedder;
   private Pool pool;
+  private StoreConsumers consumers;
   private VectorStoreDb db;
   private StoreTasks tasks;
   private SearchIndex index;
@@ -51,40 +52,30 @@ public final class VectorStoreVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    pool = PgBuilder.pool()
-      .with(new PoolOptions().setMaxSize(settings.poolSize()).setConnectionTimeout(3).setMaxWaitQueueSize(1024)
-        .setName("vector-store"))
-      .with(new NetClientOptions().setConnectTimeout(3000))
-      .connectingTo(settings.connect())
-      .using(vertx)
-      .build();
+    pool = StorePool.open(vertx, settings.connect(), settings.poolSize(), 1024, "vector-store");
+    consumers = new StoreConsumers(vertx, "Vector store", null);
     db = new VectorStoreDb(pool, embedder.model());
     tasks = new StoreTasks(vertx, settings.busTimeoutMs());
     index = new SearchIndex(db, embedder.dimensions(), settings.maxSearchBytes());
     searchPool = new SearchPool(settings.searchThreads());
     searches = new Searches(context, db, index, searchPool, embedder);
     JobSide jobs = new JobSide(db, embedder.dimensions());
-    List<Future<Void>> registered = new ArrayList<>();
-    registered.add(consume(Addresses.VECTOR_STORES_CREATE, this::create));
-    registered.add(consume(Addresses.VECTOR_STORES_GET, b -> db.get(tenant(b), storeId(b))));
-    registered.add(consume(Addresses.VECTOR_STORES_LIST, this::list));
-    registered.add(consume(Addresses.VECTOR_STORES_UPDATE, this::update));
-    registered.add(consume(Addresses.VECTOR_STORES_DELETE, this::delete));
-    registered.add(consume(Addresses.VECTOR_STORES_FILES, b -> db.files(tenant(b), storeId(b)).map(data ->
-      new JsonObject().put("object", "list").put("data", data)
-        .put("first_id", data.isEmpty() ? null : data.getJsonObject(0).getString("id"))
-        .put("last_id", data.isEmpty() ? null : data.getJsonObject(data.size() - 1).getString("id"))
-        .put("has_more", false))));
-    registered.add(consume(Addresses.VECTOR_STORES_SEARCH, b -> searches.search(tenant(b), storeId(b), b)));
-    registered.add(consume(Addresses.VECTOR_STORES_SUMMARY, b -> searches.summary(tenant(b), storeId(b), b)));
-    registered.add(consume(Addresses.VECTOR_STORES_OF_FILE, b -> db.storesOf(tenant(b), fileId(b))
-      .map(ids -> new JsonObject().put("vector_store_ids", new JsonArray(ids)))));
-    registered.add(consume(Addresses.VECTOR_STORES_JOB_PENDING, jobs::pending));
-    registered.add(consume(Addresses.VECTOR_STORES_JOB_MISSING, jobs::missing));
-    registered.add(consume(Addresses.VECTOR_STORES_JOB_VECTORS, jobs::vectors));
-    registered.add(consume(Addresses.VECTOR_STORES_JOB_FILE_DONE, jobs::fileDone));
-    registered.add(new Sweeper(vertx, db, tasks).start(settings.sweepMs()));
-    return Future.all(registered);
+    return Future.all(List.of(
+      consumers.onJson(Addresses.VECTOR_STORES_CREATE, this::create),
+      consumers.onJson(Addresses.VECTOR_STORES_GET, b -> db.get(tenant(b), storeId(b))),
+      consumers.onJson(Addresses.VECTOR_STORES_LIST, this::list),
+      consumers.onJson(Addresses.VECTOR_STORES_UPDATE, this::update),
+      consumers.onJson(Addresses.VECTOR_STORES_DELETE, this::delete),
+      consumers.onJson(Addresses.VECTOR_STORES_FILES, b -> db.files(tenant(b), storeId(b)).map(data -> BusReply.list(data, false))),
+      consumers.onJson(Addresses.VECTOR_STORES_SEARCH, b -> searches.search(tenant(b), storeId(b), b)),
+      consumers.onJson(Addresses.VECTOR_STORES_SUMMARY, b -> searches.summary(tenant(b), storeId(b), b)),
+      consumers.onJson(Addresses.VECTOR_STORES_OF_FILE, b -> db.storesOf(tenant(b), fileId(b))
+        .map(ids -> new JsonObject().put("vector_store_ids", new JsonArray(ids)))),
+      consumers.onJson(Addresses.VECTOR_STORES_JOB_PENDING, jobs::pending),
+      consumers.onJson(Addresses.VECTOR_STORES_JOB_MISSING, jobs::missing),
+      consumers.onJson(Addresses.VECTOR_STORES_JOB_VECTORS, jobs::vectors),
+      consumers.onJson(Addresses.VECTOR_STORES_JOB_FILE_DONE, jobs::fileDone),
+      new Sweeper(vertx, db, tasks).start(settings.sweepMs())));
   }
 
   @Override
@@ -92,7 +83,8 @@ public final class VectorStoreVerticle extends VerticleBase {
     if (searchPool != null) {
       searchPool.close();
     }
-    return pool == null ? Future.succeededFuture() : pool.close();
+    return (consumers == null ? Future.succeededFuture() : consumers.close(0))
+      .transform(v -> pool == null ? Future.succeededFuture() : pool.close());
   }
 
   private Future<JsonObject> create(JsonObject body) {
@@ -103,13 +95,13 @@ public final class VectorStoreVerticle extends VerticleBase {
     } else if (body.getValue("id") instanceof String s && VectorStoreIds.isValid(s)) {
       id = s;
     } else {
-      throw VectorBodies.invalid("id", "'id' must match ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,117}$.");
+      throw BusBodies.invalid("id", "'id' must match ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,117}$.");
     }
-    String name = VectorBodies.optString(body, "name");
-    JsonObject metadata = VectorBodies.optObject(body, "metadata");
+    String name = BusBodies.optString(body, "name");
+    JsonObject metadata = BusBodies.optObject(body, "metadata");
     List<String> files = VectorBodies.fileIds(body, "file_ids");
-    return db.create(tenant, id, name == null ? "" : name, VectorBodies.optString(body, "description"),
-        metadata == null ? new JsonObject() : metadata, VectorBodies.optObject(body, "expires_after"), files)
+    return db.create(tenant, id, name == null ? "" : name, BusBodies.optString(body, "description"),
+        metadata == null ? new JsonObject() : metadata, BusBodies.optObject(body, "expires_after"), files)
       // The task exists before the reply; a store whose task cannot be made is undone.
       .compose(v -> tasks.ensure(tenant, VectorStoreIds.createTask(id), id)
         .recover(err -> db.delete(tenant, id).otherwiseEmpty().compose(u -> Future.failedFuture(err))))
@@ -117,28 +109,12 @@ public final class VectorStoreVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> list(JsonObject body) {
-    int limit = VectorBodies.integer(body, "limit", 1, 100, 20);
-    String order = body.getValue("order") == null ? "desc" : VectorBodies.optString(body, "order");
-    if (!order.equals("asc") && !order.equals("desc")) {
-      throw VectorBodies.invalid("order", "'order' must be 'asc' or 'desc'.");
-    }
-    String after = cursor(body, "after");
-    String before = cursor(body, "before");
-    return db.list(tenant(body), limit, order.equals("asc"), after, before).map(page -> {
-      JsonArray data = new JsonArray(new ArrayList<>(page.stores()));
-      return new JsonObject().put("object", "list").put("data", data)
-        .put("first_id", page.stores().isEmpty() ? null : page.stores().get(0).getString("id"))
-        .put("last_id", page.stores().isEmpty() ? null : page.stores().get(page.stores().size() - 1).getString("id"))
-        .put("has_more", page.hasMore());
-    });
-  }
-
-  private static String cursor(JsonObject body, String key) {
-    String v = VectorBodies.optString(body, key);
-    if (v != null && !VectorStoreIds.isValid(v)) {
-      throw VectorBodies.invalid(key, "'" + key + "' must be a vector store id.");
-    }
-    return v;
+    int limit = BusBodies.integer(body, "limit", 1, 100, 20);
+    boolean ascending = BusBodies.ascending(body);
+    String after = BusBodies.cursor(body, "after", VectorStoreIds::isValid, "a vector store id");
+    String before = BusBodies.cursor(body, "before", VectorStoreIds::isValid, "a vector store id");
+    return db.list(tenant(body), limit, ascending, after, before)
+      .map(page -> BusReply.list(new JsonArray(new ArrayList<>(page.stores())), page.hasMore()));
   }
 
   private Future<JsonObject> update(JsonObject body) {
@@ -147,8 +123,8 @@ public final class VectorStoreVerticle extends VerticleBase {
     boolean clearDescription = body.containsKey("description") && body.getValue("description") == null;
     List<String> join = VectorBodies.fileIds(body, "join_file_ids");
     List<String> leave = VectorBodies.fileIds(body, "left_file_ids");
-    return db.update(tenant, id, VectorBodies.optString(body, "name"), VectorBodies.optString(body, "description"),
-        clearDescription, VectorBodies.optObject(body, "metadata"), VectorBodies.optObject(body, "expires_after"), join,
+    return db.update(tenant, id, BusBodies.optString(body, "name"), BusBodies.optString(body, "description"),
+        clearDescription, BusBodies.optObject(body, "metadata"), BusBodies.optObject(body, "expires_after"), join,
         leave)
       .compose(joined -> joined.isEmpty() ? Future.<Void>succeededFuture()
         : tasks.ensure(tenant, VectorStoreIds.vectorizeTask(id), id))
@@ -172,29 +148,9 @@ public final class VectorStoreVerticle extends VerticleBase {
 
   /** The delete cascades through rows a running job may be writing: a deadlock is retried. */
   private Future<Void> deleteRetrying(String tenant, String id, int attemptsLeft) {
-    return db.delete(tenant, id).recover(err -> attemptsLeft > 1 && VectorStoreErrors.retryable(err)
+    return db.delete(tenant, id).recover(err -> attemptsLeft > 1 && StoreFailures.retryable(err)
       ? vertx.timer(20).compose(t -> deleteRetrying(tenant, id, attemptsLeft - 1))
       : Future.failedFuture(err));
-  }
-
-  private Future<Void> consume(String address, Function<JsonObject, Future<JsonObject>> handler) {
-    return vertx.eventBus().<Object>consumer(address, message -> {
-      Future<JsonObject> result;
-      try {
-        result = handler.apply(VectorBodies.body(message.body()));
-      } catch (RuntimeException e) {
-        result = Future.failedFuture(e);
-      }
-      result.onComplete(done -> {
-        if (done.succeeded()) {
-          message.reply(done.result());
-        } else {
-          Object id = message.body() instanceof JsonObject j ? j.getValue("id", j.getValue("file_id")) : null;
-          VectorStoreErrors.fromStore(done.cause(), address, id == null ? "-" : ApiError.printable(id.toString()))
-            .failReply(message);
-        }
-      });
-    }).completion();
   }
 
   /** The addresses the vector-store jobs use. */
@@ -208,12 +164,12 @@ public final class VectorStoreVerticle extends VerticleBase {
 
     Future<JsonObject> missing(JsonObject b) {
       if (!(b.getValue("indexes") instanceof JsonArray list) || list.size() > 1000) {
-        throw VectorBodies.invalid("indexes", "'indexes' must be an array of at most 1000 segment indexes.");
+        throw BusBodies.invalid("indexes", "'indexes' must be an array of at most 1000 segment indexes.");
       }
       Integer[] indexes = new Integer[list.size()];
       for (int i = 0; i < list.size(); i++) {
         if (!(list.getValue(i) instanceof Number n)) {
-          throw VectorBodies.invalid("indexes", "'indexes' must hold numbers.");
+          throw BusBodies.invalid("indexes", "'indexes' must hold numbers.");
         }
         indexes[i] = n.intValue();
       }
@@ -222,39 +178,39 @@ public final class VectorStoreVerticle extends VerticleBase {
 
     Future<JsonObject> vectors(JsonObject b) {
       if (!(b.getValue("vectors") instanceof JsonArray list) || list.size() > 1000) {
-        throw VectorBodies.invalid("vectors", "'vectors' must be an array of at most 1000 vectors.");
+        throw BusBodies.invalid("vectors", "'vectors' must be an array of at most 1000 vectors.");
       }
       Integer[] indexes = new Integer[list.size()];
       Buffer[] vectors = new Buffer[list.size()];
       for (int i = 0; i < list.size(); i++) {
         JsonObject v = list.getJsonObject(i);
-        indexes[i] = VectorBodies.integer(v, "index", 0, Integer.MAX_VALUE, -1);
+        indexes[i] = BusBodies.integer(v, "index", 0, Integer.MAX_VALUE, -1);
         byte[] raw = v.getBinary("vector");
         if (indexes[i] < 0 || raw == null || raw.length != 4 * dimensions) {
-          throw VectorBodies.invalid("vectors", "Each vector needs its 'index' and " + dimensions + " float32 values.");
+          throw BusBodies.invalid("vectors", "Each vector needs its 'index' and " + dimensions + " float32 values.");
         }
         vectors[i] = Buffer.buffer(raw);
       }
       String fileId = fileId(b);
       return db.putVectors(tenant(b), fileId, model(b), indexes, vectors)
-        .recover(err -> Future.failedFuture(VectorStoreErrors.foreignKeyViolation(err)
+        .recover(err -> Future.failedFuture(StoreFailures.FOREIGN_KEY_VIOLATION.equals(StoreFailures.sqlState(err))
           ? new ApiException(VectorStoreErrors.segmentsGone(fileId)) : err))
         .map(n -> new JsonObject().put("stored", n));
     }
 
     Future<JsonObject> fileDone(JsonObject b) {
-      String status = VectorBodies.optString(b, "status");
+      String status = BusBodies.optString(b, "status");
       if (!"completed".equals(status) && !"failed".equals(status)) {
-        throw VectorBodies.invalid("status", "'status' must be 'completed' or 'failed'.");
+        throw BusBodies.invalid("status", "'status' must be 'completed' or 'failed'.");
       }
-      return db.fileDone(tenant(b), storeId(b), fileId(b), status, VectorBodies.optString(b, "error"))
+      return db.fileDone(tenant(b), storeId(b), fileId(b), status, BusBodies.optString(b, "error"))
         .map(v -> new JsonObject());
     }
 
     private static String model(JsonObject b) {
-      String model = VectorBodies.optString(b, "model");
+      String model = BusBodies.optString(b, "model");
       if (model == null || model.isEmpty()) {
-        throw VectorBodies.invalid("model", "'model' is required.");
+        throw BusBodies.invalid("model", "'model' is required.");
       }
       return model;
     }

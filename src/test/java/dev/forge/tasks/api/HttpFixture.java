@@ -32,6 +32,8 @@ final class HttpFixture {
 
   static final int BODY_LIMIT = 1024 * 1024;
   static final long BUS_TIMEOUT_MS = 5_000;
+  /** The upload limit of the servers under test: the default of the config. */
+  static final long FILE_MAX_BYTES = 64L * 1024 * 1024;
 
   private final Vertx vertx;
   final int port;
@@ -54,7 +56,7 @@ final class HttpFixture {
   static Future<HttpFixture> start(Vertx vertx, long busTimeoutMs, Map<String, String> apiKeys, TraceCache cache) {
     int port = TestNodes.freePort();
     HttpVerticle http = new HttpVerticle(
-      new HttpVerticle.Settings("127.0.0.1", port, BODY_LIMIT, busTimeoutMs, apiKeys, 1000, 15_000, false), null, cache);
+      new HttpVerticle.Settings("127.0.0.1", port, BODY_LIMIT, busTimeoutMs, apiKeys, 1000, 15_000, false, FILE_MAX_BYTES), null, cache);
     return vertx.deployVerticle(http).map(id -> new HttpFixture(vertx, port,
       WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port))));
   }

@@ -35,7 +35,7 @@ final class LimitedServer {
                                      long sseKeepAliveMs, PrometheusMeterRegistry registry) {
     int port = TestNodes.freePort();
     HttpVerticle.Settings settings = new HttpVerticle.Settings("127.0.0.1", port, HttpFixture.BODY_LIMIT,
-      HttpFixture.BUS_TIMEOUT_MS, apiKeys, 10_000, sseKeepAliveMs, false);
+      HttpFixture.BUS_TIMEOUT_MS, apiKeys, 10_000, sseKeepAliveMs, false, HttpFixture.FILE_MAX_BYTES);
     return vertx.eventBus().<JsonObject>consumer(Addresses.GET, m -> {
       Trace t = running(m.body().getString("tenant"), m.body().getString("id"), 1);
       m.reply(t.toJson(), t.headers());

@@ -31,7 +31,7 @@ class OpenApiRoutesTest {
   void everyRouteOfTheRouterIsInTheDocumentAndEveryOperationHasARoute(Vertx vertx) throws Exception {
     // Every optional route on: metrics and the benchmark route.
     HttpVerticle http = new HttpVerticle(new HttpVerticle.Settings("127.0.0.1", TestNodes.freePort(), 1024, 1000,
-      Map.of(), 10, 15_000, true), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), null);
+      Map.of(), 10, 15_000, true, 1024), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), null);
     vertx.deployVerticle(http).toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
     JsonObject paths = OpenApiContract.get().document().getJsonObject("paths");
 

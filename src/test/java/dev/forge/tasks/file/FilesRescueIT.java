@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import java.io.IOException;
 import dev.forge.tasks.client.Task;
-import dev.forge.tasks.client.TaskStatus;
+import dev.forge.tasks.bus.TaskStatus;
 import dev.forge.tasks.client.TasksClient;
 
 /**

@@ -1,10 +1,10 @@
 package dev.forge.examples.busconsumer;
 
 import dev.forge.tasks.bus.ApiException;
+import dev.forge.tasks.bus.TaskStatus;
 import dev.forge.tasks.client.ClusterConfig;
 import dev.forge.tasks.client.NewTask;
 import dev.forge.tasks.client.Task;
-import dev.forge.tasks.client.TaskStatus;
 import dev.forge.tasks.client.TaskWatch;
 import dev.forge.tasks.client.TasksClient;
 import io.vertx.core.Future;

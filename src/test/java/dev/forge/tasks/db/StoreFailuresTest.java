@@ -1,4 +1,4 @@
-package dev.forge.tasks.task;
+package dev.forge.tasks.db;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,10 +19,10 @@ import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 
 /** Which database failure the client sees as what: by SQLSTATE and by exception type, never by message text. */
-class StoreErrorsTest {
+class StoreFailuresTest {
 
   private static int status(Throwable failure) {
-    return StoreErrors.toApiError(failure, "test", "t-1").status();
+    return StoreFailures.toApiError(failure, "test t-1").status();
   }
 
   private static PgException pg(String sqlState) {
@@ -37,7 +37,9 @@ class StoreErrorsTest {
     assertEquals(503, status(pg("53100")), "disk_full");
     assertEquals(503, status(pg("57P01")), "admin_shutdown");
     assertEquals(503, status(pg("57P03")), "cannot_connect_now");
-    ApiError nul = StoreErrors.toApiError(pg("22P05"), "test", "t-1");
+    assertEquals(503, status(pg("40P01")), "deadlock_detected: rolled back, worth retrying");
+    assertEquals(503, status(pg("40001")), "serialization_failure: rolled back, worth retrying");
+    ApiError nul = StoreFailures.toApiError(pg("22P05"), "test t-1");
     assertEquals(400, nul.status());
     assertEquals("invalid_parameter", nul.code());
     assertEquals(400, status(pg("22021")));
@@ -45,7 +47,7 @@ class StoreErrorsTest {
 
   @Test
   void postgresRefusalsThatOnlyABugExplainsAre500WithAReference() {
-    ApiError unique = StoreErrors.toApiError(pg("23505"), "test", "t-1");
+    ApiError unique = StoreFailures.toApiError(pg("23505"), "test t-1");
     assertEquals(500, unique.status());
     assertEquals("internal_error", unique.code());
     assertFalse(unique.message().contains("message the client never sees"), unique.message());
@@ -54,6 +56,22 @@ class StoreErrorsTest {
     assertEquals(500, status(new IllegalStateException("Timeout waiting for connection")),
       "the message text decides nothing");
     assertEquals(500, status(new DecodeException("Timeout")), "a subclass of VertxException is not the pool's refusal");
+  }
+
+  @Test
+  void aUniqueViolationIsTheStoresOwnConflictWhereItHasOne() {
+    ApiError taken = ApiError.conflict("id_conflict", "A file with id 'f-1' already exists.");
+    assertEquals(taken, StoreFailures.toApiError(new CompletionException(pg("23505")), "test f-1", taken));
+    assertEquals(504, StoreFailures.toApiError(pg("57014"), "test f-1", taken).status(), "only 23505 is the conflict");
+  }
+
+  @Test
+  void retryableAndSqlStateReadTheFirstPostgresRefusalAmongTheCauses() {
+    assertTrue(StoreFailures.retryable(new CompletionException(pg("40P01"))));
+    assertTrue(StoreFailures.retryable(pg("40001")));
+    assertFalse(StoreFailures.retryable(pg("57014")));
+    assertFalse(StoreFailures.retryable(new IOException("reset")));
+    assertEquals(StoreFailures.FOREIGN_KEY_VIOLATION, StoreFailures.sqlState(new CompletionException(pg("23503"))));
   }
 
   @Test
@@ -71,17 +89,17 @@ class StoreErrorsTest {
   @Test
   void apiErrorsPassThroughUnchanged() {
     ApiError conflict = ApiError.conflict("lease_lost", "Attempt 1 no longer holds the task.");
-    assertEquals(conflict, StoreErrors.toApiError(new ApiException(conflict), "test", "t-1"));
+    assertEquals(conflict, StoreFailures.toApiError(new ApiException(conflict), "test t-1"));
   }
 
   @Test
   void onlyAConnectionLostInFlightLeavesTheOutcomeUnknown() {
-    assertTrue(StoreErrors.outcomeUnknown(ClosedConnectionException.INSTANCE));
-    assertTrue(StoreErrors.outcomeUnknown(new IOException("Connection reset by peer")));
-    assertTrue(StoreErrors.outcomeUnknown(new CompletionException(new IOException("reset"))));
-    assertFalse(StoreErrors.outcomeUnknown(new ConnectException("Connection refused")), "never sent");
-    assertFalse(StoreErrors.outcomeUnknown(new ConnectTimeoutException("timed out")), "never sent");
-    assertFalse(StoreErrors.outcomeUnknown(pg("57014")), "rolled back");
-    assertFalse(StoreErrors.outcomeUnknown(new VertxException("Timeout waiting for connection")), "never sent");
+    assertTrue(StoreFailures.outcomeUnknown(ClosedConnectionException.INSTANCE));
+    assertTrue(StoreFailures.outcomeUnknown(new IOException("Connection reset by peer")));
+    assertTrue(StoreFailures.outcomeUnknown(new CompletionException(new IOException("reset"))));
+    assertFalse(StoreFailures.outcomeUnknown(new ConnectException("Connection refused")), "never sent");
+    assertFalse(StoreFailures.outcomeUnknown(new ConnectTimeoutException("timed out")), "never sent");
+    assertFalse(StoreFailures.outcomeUnknown(pg("57014")), "rolled back");
+    assertFalse(StoreFailures.outcomeUnknown(new VertxException("Timeout waiting for connection")), "never sent");
   }
 }

@@ -1,0 +1,33 @@
+package dev.forge.tasks.db;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+
+/** The connection pool of a store verticle, with the waits every store shares. */
+public final class StorePool {
+
+  /** How long a request waits for a free connection, in seconds, and a new connection for its handshake. */
+  private static final int CONNECTION_TIMEOUT_S = 3;
+  private static final int CONNECT_TIMEOUT_MS = 3000;
+
+  private StorePool() {
+  }
+
+  /**
+   * A pool of at most {@code maxSize} connections named {@code name} (pg_stat_activity does not show
+   * it; Vert.x metrics do), where at most {@code maxWaitQueue} requests wait for a connection.
+   */
+  public static Pool open(Vertx vertx, PgConnectOptions connect, int maxSize, int maxWaitQueue, String name) {
+    return PgBuilder.pool()
+      .with(new PoolOptions().setMaxSize(maxSize).setConnectionTimeout(CONNECTION_TIMEOUT_S)
+        .setMaxWaitQueueSize(maxWaitQueue).setName(name))
+      .with(new NetClientOptions().setConnectTimeout(CONNECT_TIMEOUT_MS))
+      .connectingTo(connect)
+      .using(vertx)
+      .build();
+  }
+}
