@@ -91,7 +91,7 @@ public final class HttpVerticle extends VerticleBase {
     events.mountBeforeAuth(router);
     router.route("/v1/*").handler(this::authenticate);
     if (limits.rateLimiter() != null) {
-      router.route("/v1/*").handler(limits.rateLimiter());
+      router.route("/v1/*").handler(limits.rateLimiter().handler());
     }
     events.mount(router);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(settings.bodyLimitBytes());
