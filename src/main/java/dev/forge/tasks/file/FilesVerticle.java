@@ -20,6 +20,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -51,6 +52,7 @@ public final class FilesVerticle extends VerticleBase {
 
   private final Settings settings;
   private Pool pool;
+  private Pool bulk;
   private FileStore store;
   private FileTasks tasks;
 
@@ -67,7 +69,19 @@ public final class FilesVerticle extends VerticleBase {
       .connectingTo(settings.connect())
       .using(vertx)
       .build();
-    store = new FileStore(pool);
+    // Parts and segments commit without waiting for their WAL flush: each is followed, before anyone
+    // relies on it, by a commit that waits (an upload's finish, an attempt's done), and Postgres
+    // flushes the WAL in order, so that commit makes them durable too. A crash in between loses only
+    // an upload the client never saw succeed, or segments that the rescued attempt writes again.
+    bulk = PgBuilder.pool()
+      .with(new PoolOptions().setMaxSize(Math.max(2, settings.poolSize() / 2)).setConnectionTimeout(3)
+        .setMaxWaitQueueSize(1024).setName("files-store-bulk"))
+      .with(new NetClientOptions().setConnectTimeout(3000))
+      .connectingTo(new PgConnectOptions(settings.connect()).setProperties(new HashMap<>(settings.connect().getProperties()))
+        .addProperty("synchronous_commit", "off"))
+      .using(vertx)
+      .build();
+    store = new FileStore(pool, bulk);
     tasks = new FileTasks(vertx, settings.busTimeoutMs());
     FileUploads uploads = new FileUploads(store, tasks);
     FileJobs jobs = new FileJobs(store);
@@ -100,7 +114,8 @@ public final class FilesVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return pool == null ? Future.succeededFuture() : pool.close();
+    return Future.all(pool == null ? Future.succeededFuture() : pool.close(),
+      bulk == null ? Future.succeededFuture() : bulk.close());
   }
 
   private Future<FileRow> get(JsonObject body) {
