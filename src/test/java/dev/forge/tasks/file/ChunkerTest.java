@@ -44,7 +44,8 @@ class ChunkerTest {
       paragraph.append("Sentence number ").append(i).append(" is about bees and their hives. ");
     }
     chunker.paragraph(paragraph.toString(), false, 0);
-    assertEquals(chunks.size(), chunker.finish());
+    int made = chunker.finish();
+    assertEquals(chunks.size(), made);
     assertTrue(chunks.size() > 3, "several chunks: " + chunks.size());
     for (int i = 0; i + 1 < chunks.size(); i++) {
       String a = chunks.get(i).text();
