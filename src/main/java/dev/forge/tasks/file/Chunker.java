@@ -1,14 +1,12 @@
 package dev.forge.tasks.file;
 
-import java.text.BreakIterator;
-import java.util.Locale;
 import java.util.function.Consumer;
 
 /**
  * Splits a document's text into segments, fed a paragraph (or a long paragraph's complete
  * sentences) at a time, so that no more than one chunk and one paragraph piece are ever held.
  *
- * <p>The rule: sentences (BreakIterator) are packed in order into chunks of at most
+ * <p>The rule: sentences ({@link #sentenceEnd}) are packed in order into chunks of at most
  * {@value #TARGET_CHARS} characters (about 300 tokens of English at ~4 characters a token); a chunk
  * ends early at a paragraph boundary once it holds {@value #PARAGRAPH_BREAK_CHARS} characters; a
  * sentence longer than {@value #MAX_SENTENCE_CHARS} characters is cut at the last space before that
@@ -40,16 +38,72 @@ final class Chunker {
 
   /** Adds one paragraph's text (or a piece of a long paragraph: {@code continues} true after the first piece). */
   void paragraph(String text, boolean continues, int page) {
-    BreakIterator it = BreakIterator.getSentenceInstance(Locale.ROOT);
-    it.setText(text);
     boolean first = !continues;
-    for (int start = it.first(), end = it.next(); end != BreakIterator.DONE; start = end, end = it.next()) {
-      String s = text.substring(start, end).strip();
-      if (!s.isEmpty()) {
-        sentence(s, first, page);
+    for (int start = 0, end; start < text.length(); start = end) {
+      end = sentenceEnd(text, start);
+      int from = start;
+      int to = end;
+      while (from < to && Character.isWhitespace(text.charAt(from))) {
+        from++;
+      }
+      while (to > from && Character.isWhitespace(text.charAt(to - 1))) {
+        to--;
+      }
+      if (from < to) {
+        sentence(text.substring(from, to), first, page);
         first = false;
       }
     }
+  }
+
+  /**
+   * Where the sentence starting at {@code from} ends (its trailing spaces included): after a run of
+   * {@code . ! ?} (or their CJK forms) and any closing quotes or brackets, when a space follows and,
+   * after a period, the next word does not begin with a lowercase letter ("e.g. this" goes on); or
+   * at the end of the text. One pass, no look-back: linear in the text.
+   */
+  static int sentenceEnd(String text, int from) {
+    int n = text.length();
+    for (int i = from; i < n; i++) {
+      char c = text.charAt(i);
+      if (!isTerminator(c)) {
+        continue;
+      }
+      boolean period = c == '.';
+      int j = i + 1;
+      while (j < n && (isTerminator(text.charAt(j)) || isCloser(text.charAt(j)))) {
+        period &= text.charAt(j) != '!' && text.charAt(j) != '?';
+        j++;
+      }
+      if (j == n) {
+        return n;
+      }
+      if (c >= '\u3000') {
+        return j; // CJK full stops need no space after them
+      }
+      if (!Character.isWhitespace(text.charAt(j))) {
+        i = j - 1;
+        continue;
+      }
+      int k = j;
+      while (k < n && Character.isWhitespace(text.charAt(k))) {
+        k++;
+      }
+      if (k < n && period && Character.isLowerCase(text.charAt(k))) {
+        i = k - 1;
+        continue;
+      }
+      return k;
+    }
+    return n;
+  }
+
+  private static boolean isTerminator(char c) {
+    return c == '.' || c == '!' || c == '?' || c == '\u3002' || c == '\uff01' || c == '\uff1f';
+  }
+
+  private static boolean isCloser(char c) {
+    return c == '"' || c == '\'' || c == ')' || c == ']' || c == '\u2019' || c == '\u201d' || c == '\u00bb';
   }
 
   private void sentence(String s, boolean newParagraph, int page) {

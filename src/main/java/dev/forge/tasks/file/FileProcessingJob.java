@@ -6,14 +6,13 @@ import dev.forge.tasks.job.JobContext;
 import dev.forge.tasks.job.JobFailure;
 import dev.forge.tasks.job.TextAnalysis;
 import dev.forge.tasks.vector.SegmentEmbedding;
-import io.vertx.core.buffer.Buffer;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Locale;
 import org.apache.tika.io.TikaInputStream;
@@ -43,8 +42,9 @@ public final class FileProcessingJob implements Job {
   /** The most text a file may yield, whatever its size. */
   static final long MAX_TEXT_CHARS = 64L * 1024 * 1024;
   static final long PARSE_TIMEOUT_MS = 300_000;
-  private static final int BATCH_SEGMENTS = 200;
+  private static final int BATCH_SEGMENTS = 500;
   private static final int BATCH_CHARS = 256 * 1024;
+  private static final int WRITES_IN_FLIGHT = 2;
 
   @Override
   public String type() {
@@ -101,78 +101,60 @@ public final class FileProcessingJob implements Job {
     }
     ctx.progress(0.01, new JsonObject().put("stage", "extracting").put("file_id", fileId).put("chunks_created", 0)
       .put("attempt", ctx.attempt()));
-    Path scratch = Files.createTempFile("tasks-file-", ".bin");
-    try {
-      copy(ctx, bus, key, parts, bytes, scratch);
-      SegmentWriter writer = new SegmentWriter(ctx, bus, key);
-      Chunker chunker = new Chunker(writer::add);
-      TextSink sink = new TextSink(chunker);
-      TextExtractor.Extracted extracted = ctx.cpu(() -> extract(ctx, scratch, bytes, file.getString("filename"), sink));
-      if (sink.chars() == 0) {
-        throw JobFailure.fatal("No text was found in the file (a scanned document or an image without a text layer?).");
-      }
-      ctx.progress(0.7, new JsonObject().put("stage", "chunking"));
-      int chunks = chunker.finish();
-      writer.flush();
-      ctx.progress(0.75, new JsonObject().put("stage", "analysing").put("chunks_created", chunks));
-      String text = sink.analysisText();
-      boolean wanted = !(disabled(options, "abstract") && disabled(options, "summary") && disabled(options, "keywords"));
-      boolean vectorize = "enable".equals(options.getValue("vectorize"));
-      double analysed = vectorize ? 0.8 : 0.95;
-      TextAnalysis.Result analysis = wanted
-        ? ctx.cpu(() -> TextAnalysis.analyse(text, 5, 10, (fraction, stage) -> ctx.progress(0.75 + (analysed - 0.75) * fraction)))
-        : new TextAnalysis.Result("", List.of(), 0);
-      JsonObject fields = key.copy().put("attempt", ctx.attempt()).put("segment_count", chunks)
-        .put("abstract", disabled(options, "abstract") ? "" : abstractOf(analysis.summary()))
-        .put("summary", disabled(options, "summary") ? "" : analysis.summary())
-        .put("keywords", disabled(options, "keywords") ? new JsonArray() : new JsonArray(analysis.keywords()))
-        .put("language", language(text)).put("file_type", extracted.fileType()).put("page_count", extracted.pageCount());
-      bus.request(Addresses.FILES_JOB_DONE, fields);
-      if (vectorize) {
-        // parse_options.vectorize: the segments get their vectors now, so that joining the file to a
-        // store later finds them embedded (the vector store's jobs embed only what is missing).
-        ctx.progress(analysed, new JsonObject().put("stage", "embedding"));
-        int[] embedded = {0};
-        SegmentEmbedding.shared().embedFile(ctx, fileId, n -> {
-          embedded[0] += n;
-          ctx.progress(analysed + (0.99 - analysed) * embedded[0] / Math.max(1, chunks),
-            new JsonObject().put("chunks_embedded", embedded[0]));
-        });
-      }
-      LOG.info("Task {}: file {} processed: {} {} bytes, {} characters, {} segments", ctx.taskId(), fileId,
-        extracted.fileType(), bytes, sink.chars(), chunks);
-      return done(fileId, chunks).put("file_type", extracted.fileType()).put("page_count", extracted.pageCount())
-        .put("attempt", ctx.attempt());
-    } finally {
-      Files.deleteIfExists(scratch);
+    long t0 = System.nanoTime();
+    SegmentWriter writer = new SegmentWriter(ctx, bus, key);
+    Chunker chunker = new Chunker(writer::add);
+    TextSink sink = new TextSink(chunker);
+    TextExtractor.Extracted extracted = ctx.cpu(() -> extract(ctx, new PartStream(bus, key, parts, bytes), bytes,
+      file.getString("filename"), sink));
+    if (sink.chars() == 0) {
+      throw JobFailure.fatal("No text was found in the file (a scanned document or an image without a text layer?).");
     }
+    ctx.progress(0.7, new JsonObject().put("stage", "chunking"));
+    int chunks = chunker.finish();
+    writer.flush();
+    long t1 = System.nanoTime();
+    ctx.progress(0.75, new JsonObject().put("stage", "analysing").put("chunks_created", chunks));
+    String text = sink.analysisText();
+    boolean wanted = !(disabled(options, "abstract") && disabled(options, "summary") && disabled(options, "keywords"));
+    boolean vectorize = "enable".equals(options.getValue("vectorize"));
+    double analysed = vectorize ? 0.8 : 0.95;
+    TextAnalysis.Result analysis = wanted
+      ? ctx.cpu(() -> TextAnalysis.analyse(text, 5, 10, (fraction, stage) -> ctx.progress(0.75 + (analysed - 0.75) * fraction)))
+      : new TextAnalysis.Result("", List.of(), 0);
+    JsonObject fields = key.copy().put("attempt", ctx.attempt()).put("segment_count", chunks)
+      .put("abstract", disabled(options, "abstract") ? "" : abstractOf(analysis.summary()))
+      .put("summary", disabled(options, "summary") ? "" : analysis.summary())
+      .put("keywords", disabled(options, "keywords") ? new JsonArray() : new JsonArray(analysis.keywords()))
+      .put("language", language(text)).put("file_type", extracted.fileType()).put("page_count", extracted.pageCount());
+    long t2 = System.nanoTime();
+    bus.request(Addresses.FILES_JOB_DONE, fields);
+    long t3 = System.nanoTime();
+    if (vectorize) {
+      // parse_options.vectorize: the segments get their vectors now, so that joining the file to a
+      // store later finds them embedded (the vector store's jobs embed only what is missing).
+      ctx.progress(analysed, new JsonObject().put("stage", "embedding"));
+      int[] embedded = {0};
+      SegmentEmbedding.shared().embedFile(ctx, fileId, n -> {
+        embedded[0] += n;
+        ctx.progress(analysed + (0.99 - analysed) * embedded[0] / Math.max(1, chunks),
+          new JsonObject().put("chunks_embedded", embedded[0]));
+      });
+    }
+    LOG.info("Task {}: file {} processed: {} {} bytes, {} characters, {} segments; ms: extracting and writing {} "
+        + "(waiting for writes {}), analysis {}, done {}", ctx.taskId(), fileId, extracted.fileType(), bytes, sink.chars(),
+      chunks, (t1 - t0) / 1_000_000, writer.waitedMs(), (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000);
+    return done(fileId, chunks).put("file_type", extracted.fileType()).put("page_count", extracted.pageCount())
+      .put("attempt", ctx.attempt());
   }
 
   private static JsonObject done(String fileId, int chunks) {
     return new JsonObject().put("stage", "done").put("file_id", fileId).put("chunks_created", chunks);
   }
 
-  /** The file's bytes into {@code scratch}, one part in memory at a time. */
-  private static void copy(JobContext ctx, FilesBus bus, JsonObject key, int parts, long bytes, Path scratch)
+  private static TextExtractor.Extracted extract(JobContext ctx, InputStream raw, long bytes, String filename, TextSink sink)
     throws Exception {
-    long copied = 0;
-    try (OutputStream out = Files.newOutputStream(scratch)) {
-      for (int part = 0; part < parts; part++) {
-        Buffer data = bus.request(Addresses.FILES_JOB_READ, key.copy().put("part", part));
-        out.write(data.getBytes());
-        copied += data.length();
-        ctx.progress(0.01 + 0.04 * copied / bytes);
-      }
-    }
-    if (copied != bytes) {
-      throw JobFailure.retryable("The file's stored bytes are incomplete (" + copied + " of " + bytes + ").");
-    }
-  }
-
-  private static TextExtractor.Extracted extract(JobContext ctx, Path scratch, long bytes, String filename, TextSink sink)
-    throws Exception {
-    try (InputStream raw = Files.newInputStream(scratch);
-         TextExtractor.CountingStream counted = new TextExtractor.CountingStream(raw);
+    try (TextExtractor.CountingStream counted = new TextExtractor.CountingStream(raw);
          TikaInputStream stream = TikaInputStream.get(counted)) {
       MediaType type = TextExtractor.detect(stream);
       if (!TextExtractor.supported(type)) {
@@ -186,8 +168,10 @@ public final class FileProcessingJob implements Job {
       long maxChars = Math.min(MAX_TEXT_CHARS, 200 * bytes + 1_000_000);
       return TextExtractor.extract(stream, type, filename, sink, maxChars, PARSE_TIMEOUT_MS,
         read -> ctx.progress(0.05 + 0.6 * Math.min(1.0, (double) read / bytes)), counted);
+    } catch (TextExtractor.SourceFailed e) {
+      throw e.reason();
     } catch (IOException e) {
-      throw JobFailure.retryable("The file could not be read from scratch space.");
+      throw JobFailure.retryable("The file could not be read: " + e.getMessage());
     }
   }
 
@@ -226,14 +210,24 @@ public final class FileProcessingJob implements Job {
   private static final Set<String> ENGLISH = Set.of("the", "and", "of", "to", "in", "is", "that",
     "it", "for", "was", "on", "are", "with", "as", "be", "this", "by", "an", "or", "from", "at", "which", "not");
 
-  /** Segments to the files store in batches, as the chunker makes them. */
+  /**
+   * Segments to the files store in batches, as the chunker makes them, with up to
+   * {@value #WRITES_IN_FLIGHT} batches in flight: the parse goes on while the store writes (on
+   * another core), and the heap holds at most that many batches plus the one being filled.
+   */
   private static final class SegmentWriter {
     private final JobContext ctx;
     private final FilesBus bus;
     private final JsonObject key;
+    private final ArrayDeque<Sent> inFlight = new ArrayDeque<>();
     private JsonArray batch = new JsonArray();
     private int batchChars;
     private int written;
+    private long waitedNanos;
+
+    /** A batch sent, and its size. */
+    private record Sent(Future<Message<JsonObject>> reply, int segments) {
+    }
 
     SegmentWriter(JobContext ctx, FilesBus bus, JsonObject key) {
       this.ctx = ctx;
@@ -247,22 +241,47 @@ public final class FileProcessingJob implements Job {
       batchChars += chunk.text().length();
       if (batch.size() >= BATCH_SEGMENTS || batchChars >= BATCH_CHARS) {
         try {
-          flush();
+          send();
         } catch (JobFailure f) {
           throw new SegmentWriteFailed(f);
         }
       }
     }
 
-    void flush() throws JobFailure {
+    /** Sends the batch being filled, first waiting for the oldest write if {@value #WRITES_IN_FLIGHT} are in flight. */
+    private void send() throws JobFailure {
       if (batch.isEmpty()) {
         return;
       }
-      bus.request(Addresses.FILES_JOB_SEGMENTS, key.copy().put("attempt", ctx.attempt()).put("segments", batch));
-      written += batch.size();
+      while (inFlight.size() >= WRITES_IN_FLIGHT) {
+        awaitOldest();
+      }
+      inFlight.add(new Sent(bus.send(Addresses.FILES_JOB_SEGMENTS, key.copy().put("attempt", ctx.attempt())
+        .put("segments", batch)), batch.size()));
       batch = new JsonArray();
       batchChars = 0;
+    }
+
+    private void awaitOldest() throws JobFailure {
+      Sent oldest = inFlight.poll();
+      long t0 = System.nanoTime();
+      bus.await(oldest.reply());
+      waitedNanos += System.nanoTime() - t0;
+      written += oldest.segments();
       ctx.progress(0.05, new JsonObject().put("chunks_created", written));
+    }
+
+    /** Sends what is left and waits until every batch is stored. */
+    void flush() throws JobFailure {
+      send();
+      while (!inFlight.isEmpty()) {
+        awaitOldest();
+      }
+    }
+
+    /** Time spent waiting for the store, in ms. */
+    long waitedMs() {
+      return waitedNanos / 1_000_000;
     }
   }
 

@@ -27,10 +27,13 @@ final class FileStore {
 
   private final Pool pool;
   private final Keyset keyset;
+  /** For the bulk writes (parts, segments), which a later synchronous commit makes durable: see FilesVerticle. */
+  private final Pool bulk;
 
-  FileStore(Pool pool) {
+  FileStore(Pool pool, Pool bulk) {
     this.pool = pool;
     this.keyset = new Keyset(pool, FileSql.SEQ_OF, "file");
+    this.bulk = bulk;
   }
 
   Future<Long> begin(String tenant, String id, String filename, String contentType, String title) {
@@ -39,7 +42,7 @@ final class FileStore {
   }
 
   Future<Void> part(String tenant, long seq, int partNo, Buffer data) {
-    return pool.preparedQuery(FileSql.PART).execute(Tuple.of(seq, partNo, data, tenant))
+    return bulk.preparedQuery(FileSql.PART).execute(Tuple.of(seq, partNo, data, tenant))
       .compose(rows -> rows.rowCount() == 1 ? Future.succeededFuture()
         : Future.failedFuture(FileErrors.exception(FileErrors.uploadGone())));
   }
@@ -161,7 +164,7 @@ final class FileStore {
                               String[] metadata) {
     Tuple args = Tuple.of(tenant, id, attempt).addArrayOfInteger(indexes).addArrayOfString(contents)
       .addArrayOfString(metadata);
-    return pool.preparedQuery(FileSql.INSERT_SEGMENTS).execute(args)
+    return bulk.preparedQuery(FileSql.INSERT_SEGMENTS).execute(args)
       .compose(rows -> rows.rowCount() == indexes.length ? Future.succeededFuture() : whyRefused(tenant, id));
   }
 

@@ -4,6 +4,8 @@ import dev.forge.tasks.bus.ApiException;
 import dev.forge.tasks.job.JobBus;
 import dev.forge.tasks.job.JobCancelledException;
 import dev.forge.tasks.job.JobFailure;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.Message;
 
 /**
  * The files store as a {@code file_processing} job sees it: {@link JobBus} with
@@ -26,8 +28,17 @@ final class FilesBus {
   }
 
   <T> T request(String address, Object body) throws JobFailure {
+    return await(send(address, body));
+  }
+
+  /** Sends without waiting; {@link #await} takes the reply (reads ahead, pipelined writes). */
+  <T> Future<Message<T>> send(String address, Object body) {
+    return bus.send(address, body);
+  }
+
+  <T> T await(Future<Message<T>> reply) throws JobFailure {
     try {
-      return bus.request(address, body);
+      return bus.await(reply);
     } catch (ApiException e) {
       if (e.error().status() == 404) {
         throw JobFailure.fatal("The file was deleted before it was processed.");

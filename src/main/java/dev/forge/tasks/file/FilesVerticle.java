@@ -16,6 +16,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import java.util.HashMap;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +41,7 @@ public final class FilesVerticle extends VerticleBase {
   private final Settings settings;
   private Pool pool;
   private StoreConsumers consumers;
+  private Pool bulk;
   private FileStore store;
   private FileTasks tasks;
 
@@ -50,8 +52,16 @@ public final class FilesVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     pool = StorePool.open(vertx, settings.connect(), settings.poolSize(), 1024, "files-store");
+    // Parts and segments commit without waiting for their WAL flush: each is followed, before anyone
+    // relies on it, by a commit that waits (an upload's finish, an attempt's done), and Postgres
+    // flushes the WAL in order, so that commit makes them durable too. A crash in between loses only
+    // an upload the client never saw succeed, or segments that the rescued attempt writes again.
+    PgConnectOptions asynchronous = new PgConnectOptions(settings.connect())
+      .setProperties(new HashMap<>(settings.connect().getProperties()))
+      .addProperty("synchronous_commit", "off");
+    bulk = StorePool.open(vertx, asynchronous, Math.max(2, settings.poolSize() / 2), 1024, "files-store-bulk");
     consumers = new StoreConsumers(vertx, "Files", FileErrors::idConflict);
-    store = new FileStore(pool);
+    store = new FileStore(pool, bulk);
     tasks = new FileTasks(vertx, settings.busTimeoutMs());
     FileUploads uploads = new FileUploads(store, tasks);
     FileJobs jobs = new FileJobs(store);
@@ -85,7 +95,8 @@ public final class FilesVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     return (consumers == null ? Future.succeededFuture() : consumers.close(0))
-      .transform(v -> pool == null ? Future.succeededFuture() : pool.close());
+      .transform(v -> Future.all(pool == null ? Future.succeededFuture() : pool.close(),
+        bulk == null ? Future.succeededFuture() : bulk.close()));
   }
 
   private Future<FileRow> get(JsonObject body) {

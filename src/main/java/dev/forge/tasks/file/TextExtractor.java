@@ -51,6 +51,20 @@ final class TextExtractor {
     }
   }
 
+  /** Reading the file itself failed (not its content): carries the job's failure (or cancellation) to report. */
+  static final class SourceFailed extends IOException {
+    private final transient Exception reason;
+
+    SourceFailed(Exception reason) {
+      super(reason.getMessage(), null);
+      this.reason = reason;
+    }
+
+    Exception reason() {
+      return reason;
+    }
+  }
+
   /** Checked on every run of text: cancellation and progress (may throw to stop). */
   interface Checkpoint {
     void check(long bytesRead) throws Exception;
@@ -106,10 +120,16 @@ final class TextExtractor {
       throw stop.reason;
     } catch (EncryptedDocumentException e) {
       throw JobFailure.fatal("The file is encrypted (password-protected): upload it without a password.");
-    } catch (TikaException | SAXException | IOException e) {
+    } catch (TikaException | SAXException | IOException | RuntimeException e) {
       Throwable stop = causeOfType(e, Stop.class);
       if (stop instanceof Stop s) {
         throw s.reason;
+      }
+      if (causeOfType(e, SourceFailed.class) instanceof SourceFailed f) {
+        throw f.reason;
+      }
+      if (e instanceof RuntimeException r) {
+        throw r;
       }
       if (causeOfType(e, EncryptedDocumentException.class) != null) {
         throw JobFailure.fatal("The file is encrypted (password-protected): upload it without a password.");

@@ -1,8 +1,5 @@
 package dev.forge.tasks.file;
 
-import java.text.BreakIterator;
-import java.util.Locale;
-
 /**
  * Receives extracted text as it comes (SAX character runs and block boundaries), collapses
  * whitespace, cuts paragraphs at block ends and blank lines, and hands them to the {@link Chunker}.
@@ -28,34 +25,51 @@ final class TextSink {
     this.chunker = chunker;
   }
 
-  /** Characters of text; control characters and NULs count as spaces. */
+  /** Characters of text; control characters and NULs count as spaces. Runs of ordinary characters are copied whole. */
   void text(char[] ch, int start, int length) {
-    for (int i = start; i < start + length; i++) {
+    int end = start + length;
+    int run = start;
+    for (int i = start; i < end; i++) {
       char c = ch[i];
+      if (ordinary(c)) {
+        continue;
+      }
+      append(ch, run, i);
+      run = i + 1;
       if (c == '\n') {
         if (++newlines >= 2) {
           paragraphBreak();
         } else {
           space = true;
         }
-      } else if (c == '\r') {
-        continue;
-      } else if (Character.isWhitespace(c) || Character.isISOControl(c) || c == '\u00a0') {
+      } else if (c != '\r') {
         space = true;
         newlines = c == '\t' || c == ' ' ? newlines : 0;
-      } else {
-        if (space && paragraph.length() > 0) {
-          paragraph.append(' ');
-        }
-        space = false;
-        newlines = 0;
-        paragraph.append(c);
-        chars++;
       }
     }
+    append(ch, run, end);
     if (paragraph.length() >= SOFT_LIMIT) {
       flushSentences();
     }
+  }
+
+  /** Neither whitespace, a control character nor a no-break space. */
+  private static boolean ordinary(char c) {
+    return c > ' ' && (c < '\u007f' || c != '\u00a0' && !Character.isWhitespace(c) && !Character.isISOControl(c));
+  }
+
+  /** Appends the ordinary characters {@code ch[from, to)}, after one space if whitespace came before them. */
+  private void append(char[] ch, int from, int to) {
+    if (from == to) {
+      return;
+    }
+    if (space && paragraph.length() > 0) {
+      paragraph.append(' ');
+    }
+    space = false;
+    newlines = 0;
+    paragraph.append(ch, from, to - from);
+    chars += to - from;
   }
 
   /** A block ended (or began): the paragraph so far is complete. */
@@ -93,10 +107,11 @@ final class TextSink {
   /** Hands on the complete sentences of a long paragraph and keeps the last, unfinished one. */
   private void flushSentences() {
     String text = paragraph.toString();
-    BreakIterator it = BreakIterator.getSentenceInstance(Locale.ROOT);
-    it.setText(text);
-    int cut = it.preceding(text.length() - 1);
-    if (cut <= 0 || cut == BreakIterator.DONE) {
+    int cut = 0;
+    for (int end = Chunker.sentenceEnd(text, 0); end < text.length(); end = Chunker.sentenceEnd(text, end)) {
+      cut = end;
+    }
+    if (cut <= 0) {
       // One endless sentence: cut at its last space, or anywhere.
       cut = text.lastIndexOf(' ');
       cut = cut > 0 ? cut : text.length() - SOFT_LIMIT / 4;

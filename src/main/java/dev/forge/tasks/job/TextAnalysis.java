@@ -50,7 +50,7 @@ public final class TextAnalysis {
     it.setText(text);
     List<String> out = new ArrayList<>();
     for (int start = it.first(), end = it.next(); end != BreakIterator.DONE; start = end, end = it.next()) {
-      String s = text.substring(start, end).strip().replaceAll("\\s+", " ");
+      String s = collapseSpaces(text, start, end);
       if (!s.isEmpty()) {
         out.add(s);
       }
@@ -58,11 +58,52 @@ public final class TextAnalysis {
     return out;
   }
 
+  /**
+   * {@code text[start, end)} stripped, with every run of regex {@code \\s} characters as one space
+   * (what {@code strip().replaceAll("\\s+", " ")} gives, in one pass and without a regex).
+   */
+  private static String collapseSpaces(String text, int start, int end) {
+    while (start < end && Character.isWhitespace(text.charAt(start))) {
+      start++;
+    }
+    while (end > start && Character.isWhitespace(text.charAt(end - 1))) {
+      end--;
+    }
+    StringBuilder out = null;
+    for (int i = start; i < end; i++) {
+      char c = text.charAt(i);
+      if (isRegexSpace(c) && (c != ' ' || i + 1 < end && isRegexSpace(text.charAt(i + 1)))) {
+        if (out == null) {
+          out = new StringBuilder(end - start).append(text, start, i);
+        }
+        out.append(' ');
+        while (i + 1 < end && isRegexSpace(text.charAt(i + 1))) {
+          i++;
+        }
+      } else if (out != null) {
+        out.append(c);
+      }
+    }
+    return out == null ? text.substring(start, end) : out.toString();
+  }
+
+  private static boolean isRegexSpace(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\u000B' || c == '\f' || c == '\r';
+  }
+
+  private static boolean isTrailing(char c) {
+    return c == '\'' || c == '’' || c == '-';
+  }
+
   public static List<String> words(String sentence) {
     List<String> out = new ArrayList<>();
     Matcher m = WORD.matcher(sentence);
     while (m.find()) {
-      String w = m.group().toLowerCase(Locale.ROOT).replaceAll("['’-]+$", "");
+      int end = m.end();
+      while (end > m.start() && isTrailing(sentence.charAt(end - 1))) {
+        end--;
+      }
+      String w = sentence.substring(m.start(), end).toLowerCase(Locale.ROOT);
       if (w.length() >= 3 && !STOP_WORDS.contains(w)) {
         out.add(w);
       }
