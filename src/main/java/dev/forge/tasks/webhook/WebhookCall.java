@@ -30,7 +30,7 @@ import javax.net.ssl.SSLException;
  * reach an internal address. Redirects are not followed; a response body is read up to
  * {@link #MAX_RESPONSE_BYTES}; the whole attempt, lookup included, ends after the timeout.
  */
-final class WebhookCall {
+record WebhookCall(Vertx vertx, HttpClientAgent client, HostResolver resolver, Destinations destinations, long timeoutMs) {
 
   /** The most of a response body that is read; the rest is dropped with the connection. */
   static final int MAX_RESPONSE_BYTES = 4096;
@@ -48,20 +48,6 @@ final class WebhookCall {
     Integer statusCode() {
       return statusCode;
     }
-  }
-
-  private final Vertx vertx;
-  private final HttpClientAgent client;
-  private final HostResolver resolver;
-  private final Destinations destinations;
-  private final long timeoutMs;
-
-  WebhookCall(Vertx vertx, HttpClientAgent client, HostResolver resolver, Destinations destinations, long timeoutMs) {
-    this.vertx = vertx;
-    this.client = client;
-    this.resolver = resolver;
-    this.destinations = destinations;
-    this.timeoutMs = timeoutMs;
   }
 
   /** One attempt at a claimed delivery: the response's status code when 2xx, else an {@link AttemptFailed}. */
