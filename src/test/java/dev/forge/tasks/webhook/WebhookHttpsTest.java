@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -90,10 +91,24 @@ class WebhookHttpsTest {
     return post("/v1/webhooks", new JsonObject().put("url", receiver.url(path)).put("events", new JsonArray().add("task.completed")));
   }
 
+  private static JsonArray deliveries(String endpoint) throws Exception {
+    return await(live.http.get("/v1/webhooks/" + endpoint + "/deliveries").send()).bodyAsJsonObject().getJsonArray("data");
+  }
+
   private static JsonObject onlyDelivery(String endpoint) throws Exception {
-    JsonArray data = await(live.http.get("/v1/webhooks/" + endpoint + "/deliveries").send()).bodyAsJsonObject().getJsonArray("data");
+    JsonArray data = deliveries(endpoint);
     assertEquals(1, data.size(), data.encode());
     return data.getJsonObject(0);
+  }
+
+  /** Whether the endpoint's one delivery (once the task completed and wrote it) satisfies {@code test}. */
+  private static boolean delivery(String endpoint, Predicate<JsonObject> test) {
+    try {
+      JsonArray data = deliveries(endpoint);
+      return data.size() == 1 && test.test(data.getJsonObject(0));
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
   }
 
   @Test
@@ -104,13 +119,8 @@ class WebhookHttpsTest {
     Receiver.Hit hit = trusted.hits("/tls").get(0);
     assertTrue(Receiver.verifies(endpoint.getString("secret"), hit), hit.toString());
     assertEquals(task, hit.json().getJsonObject("data").getString("id"));
-    trusted.until("the delivery recorded as succeeded", 10, () -> {
-      try {
-        return "succeeded".equals(onlyDelivery(endpoint.getString("id")).getString("status"));
-      } catch (Exception e) {
-        throw new AssertionError(e);
-      }
-    });
+    trusted.until("the delivery recorded as succeeded", 10,
+      () -> delivery(endpoint.getString("id"), d -> "succeeded".equals(d.getString("status"))));
     assertEquals(200, onlyDelivery(endpoint.getString("id")).getInteger("last_status_code"));
   }
 
@@ -118,13 +128,7 @@ class WebhookHttpsTest {
   void anUntrustedCertificateFailsTheAttemptWithAClearError() throws Exception {
     JsonObject endpoint = subscribe(untrusted, "/untrusted");
     post("/v1/tasks", new JsonObject().put("type", "noop"));
-    untrusted.until("the failed attempt recorded", 30, () -> {
-      try {
-        return onlyDelivery(endpoint.getString("id")).getString("last_error") != null;
-      } catch (Exception e) {
-        throw new AssertionError(e);
-      }
-    });
+    untrusted.until("the failed attempt recorded", 30, () -> delivery(endpoint.getString("id"), d -> d.getString("last_error") != null));
     JsonObject d = onlyDelivery(endpoint.getString("id"));
     String error = d.getString("last_error");
     assertEquals("pending", d.getString("status"), d.encode());
