@@ -75,6 +75,8 @@ public final class ConfigLoader {
     {"webhookRetryForMs", "TASKS_WEBHOOK_RETRY_FOR_MS", "86400000"},
     {"webhookTimeoutMs", "TASKS_WEBHOOK_TIMEOUT_MS", "10000"},
     {"webhookRetryBaseMs", "TASKS_WEBHOOK_RETRY_BASE_MS", "5000"},
+    // No default: webhook calls trust the JVM's authorities alone.
+    {"webhookTrustPem", "TASKS_WEBHOOK_TRUST_PEM", null},
   };
 
   private final Map<String, String> values = new LinkedHashMap<>();
@@ -166,7 +168,8 @@ public final class ConfigLoader {
       list("webhookAllowedHosts"),
       integer("clusterBusPort", 0, 65535),
       longInteger("webhookRetryForMs", 1000, 30L * 86_400_000), integer("webhookTimeoutMs", 100, 600_000),
-      integer("webhookRetryBaseMs", 10, 3_600_000));
+      integer("webhookRetryBaseMs", 10, 3_600_000),
+      values.get("webhookTrustPem"));
   }
 
   /**

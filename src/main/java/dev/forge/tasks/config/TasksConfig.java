@@ -26,7 +26,8 @@ public record TasksConfig(
   String rateLimit,
   List<String> webhookAllowedHosts,
   int clusterBusPort,
-  long webhookRetryForMs, long webhookTimeoutMs, long webhookRetryBaseMs) {
+  long webhookRetryForMs, long webhookTimeoutMs, long webhookRetryBaseMs,
+  String webhookTrustPem) {
 
   /** {@link #cacheTtlMs()} of a cache whose entries leave only when it is full. */
   public static final long NO_EXPIRY = -1;

@@ -20,6 +20,14 @@ public final class Signer {
   public static final String PREFIX = "whsec_";
 
   private static final SecureRandom RANDOM = new SecureRandom();
+  /** One Mac per thread: {@code Mac.getInstance} looks its provider up on every call. */
+  private static final ThreadLocal<Mac> MAC = ThreadLocal.withInitial(() -> {
+    try {
+      return Mac.getInstance("HmacSHA256");
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is unavailable", e);
+    }
+  });
 
   private Signer() {
   }
@@ -44,7 +52,7 @@ public final class Signer {
   public static String sign(String secret, String id, long timestampS, String body) {
     String b64 = secret.startsWith(PREFIX) ? secret.substring(PREFIX.length()) : secret;
     try {
-      Mac mac = Mac.getInstance("HmacSHA256");
+      Mac mac = MAC.get();
       mac.init(new SecretKeySpec(Base64.getDecoder().decode(b64), "HmacSHA256"));
       byte[] signed = mac.doFinal((id + "." + timestampS + "." + body).getBytes(StandardCharsets.UTF_8));
       return Base64.getEncoder().encodeToString(signed);

@@ -3,52 +3,39 @@ package dev.forge.tasks.webhook;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
-/** Rows of the webhook tables as the JSON objects of {@code Addresses}' webhook section. */
+/**
+ * Rows of the webhook tables as the JSON objects of {@code Addresses}' webhook section. The
+ * statements of {@link WebhookSql} name their columns as the JSON fields, so most are copied as
+ * they are.
+ */
 final class WebhookRows {
+
+  private static final String[] ENDPOINT = {"url", "description", "disabled_reason", "created_at", "updated_at"};
+  private static final String[] DELIVERY = {"endpoint_id", "event", "task_id", "status", "attempts", "last_status_code",
+    "last_error", "last_attempt_at", "delivered_at", "created_at"};
+  private static final String[] CLAIMED = {"tenant", "endpoint_id", "task_id", "attempt", "url"};
 
   private WebhookRows() {
   }
 
   static JsonObject endpoint(Row row) {
-    String[] types = row.getArrayOfStrings("types");
-    boolean enabled = row.getBoolean("enabled");
-    return new JsonObject()
-      .put("id", row.getString("id"))
-      .put("object", "webhook_endpoint")
-      .put("url", row.getString("url"))
-      .put("events", new JsonArray(Arrays.asList((Object[]) row.getArrayOfStrings("events"))))
-      .put("types", types == null ? null : new JsonArray(Arrays.asList((Object[]) types)))
-      .put("description", row.getString("description"))
-      .put("status", enabled ? "enabled" : "disabled")
-      .put("disabled_reason", row.getString("disabled_reason"))
-      .put("created_at", row.getLong("created_s"))
-      .put("updated_at", row.getLong("updated_s"));
+    return copy(row, "webhook_endpoint", ENDPOINT)
+      .put("events", strings(row.getArrayOfStrings("events")))
+      .put("types", strings(row.getArrayOfStrings("types")))
+      .put("status", row.getBoolean("enabled") ? "enabled" : "disabled");
   }
 
   static JsonObject delivery(Row row) {
-    return new JsonObject()
-      .put("id", row.getString("id"))
-      .put("object", "webhook_delivery")
-      .put("endpoint_id", row.getString("endpoint_id"))
-      .put("event", row.getString("event"))
-      .put("task_id", row.getString("task_id"))
-      .put("status", row.getString("status"))
-      .put("attempts", row.getInteger("attempts"))
-      .put("last_status_code", row.getInteger("last_status_code"))
-      .put("last_error", row.getString("last_error"))
-      .put("last_attempt_at", row.getLong("last_attempt_s"))
-      .put("next_attempt_at", "pending".equals(row.getString("status")) ? row.getLong("next_attempt_s") : null)
-      .put("delivered_at", row.getLong("delivered_s"))
-      .put("created_at", row.getLong("created_s"));
+    return copy(row, "webhook_delivery", DELIVERY)
+      .put("next_attempt_at", "pending".equals(row.getString("status")) ? row.getLong("next_attempt_at") : null);
   }
 
   /**
    * A claimed delivery for its sender: {@code body} is the exact text to sign and post (its
-   * timestamp is the delivery's creation, so every attempt sends the same bytes).
+   * timestamp is the delivery's creation, so every attempt sends the same bytes); {@code secrets}
+   * the current one first, then the one being rotated out.
    */
   static JsonObject claimed(Row row) {
     Object payload = row.getValue("payload");
@@ -57,19 +44,26 @@ final class WebhookRows {
       .put("timestamp", row.getString("created_iso"))
       .put("data", payload instanceof JsonObject json ? json : new JsonObject())
       .encode();
-    List<String> secrets = new ArrayList<>(2);
-    secrets.add(row.getString("secret"));
+    JsonArray secrets = new JsonArray().add(row.getString("secret"));
     if (row.getString("old_secret") != null) {
       secrets.add(row.getString("old_secret"));
     }
-    return new JsonObject()
-      .put("id", row.getString("id"))
-      .put("tenant", row.getString("tenant"))
-      .put("endpoint_id", row.getString("endpoint_id"))
-      .put("task_id", row.getString("task_id"))
-      .put("attempt", row.getInteger("attempts"))
-      .put("url", row.getString("url"))
-      .put("secrets", new JsonArray(secrets))
-      .put("body", body);
+    return copy(row, null, CLAIMED).put("secrets", secrets).put("body", body);
+  }
+
+  /** {@code id}, then {@code object} (unless null), then each column under its own name. */
+  private static JsonObject copy(Row row, String object, String[] columns) {
+    JsonObject json = new JsonObject().put("id", row.getString("id"));
+    if (object != null) {
+      json.put("object", object);
+    }
+    for (String column : columns) {
+      json.put(column, row.getValue(column));
+    }
+    return json;
+  }
+
+  private static JsonArray strings(String[] values) {
+    return values == null ? null : new JsonArray(Arrays.asList((Object[]) values));
   }
 }

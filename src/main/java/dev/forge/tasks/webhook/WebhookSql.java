@@ -6,19 +6,19 @@ final class WebhookSql {
   private WebhookSql() {
   }
 
-  /** The columns of an endpoint, in the order {@code WebhookRows.endpoint} reads them. */
+  /** The columns of an endpoint, named as its JSON fields (times in Unix seconds); see {@code WebhookRows}. */
   private static final String ENDPOINT = """
       id, url, events, types, description, enabled, disabled_reason,
-      floor(extract(epoch FROM created_at))::bigint AS created_s,
-      floor(extract(epoch FROM updated_at))::bigint AS updated_s""";
+      floor(extract(epoch FROM created_at))::bigint AS created_at,
+      floor(extract(epoch FROM updated_at))::bigint AS updated_at""";
 
-  /** The columns of a delivery. */
+  /** The columns of a delivery, named as its JSON fields (times in Unix seconds). */
   static final String DELIVERY = """
       id, endpoint_id, event, task_id, status, attempts, last_status_code, last_error,
-      floor(extract(epoch FROM last_attempt_at))::bigint AS last_attempt_s,
-      floor(extract(epoch FROM next_attempt_at))::bigint AS next_attempt_s,
-      floor(extract(epoch FROM delivered_at))::bigint AS delivered_s,
-      floor(extract(epoch FROM created_at))::bigint AS created_s""";
+      floor(extract(epoch FROM last_attempt_at))::bigint AS last_attempt_at,
+      floor(extract(epoch FROM next_attempt_at))::bigint AS next_attempt_at,
+      floor(extract(epoch FROM delivered_at))::bigint AS delivered_at,
+      floor(extract(epoch FROM created_at))::bigint AS created_at""";
 
   /** $1 tenant, $2 id, $3 url, $4 events, $5 types or null, $6 description or null, $7 secret. */
   static final String INSERT = """
@@ -60,7 +60,7 @@ final class WebhookSql {
 
   /** $1 tenant, $2 endpoint, $3 reason. Fails the pending deliveries of an endpoint just disabled. */
   static final String FAIL_PENDING = """
-      UPDATE webhook_deliveries SET status = 'failed', last_error = $3, lease_owner = NULL
+      UPDATE webhook_deliveries SET status = 'failed', last_error = $3, lease_owner = NULL, lease_until = NULL
       WHERE tenant = $1 AND endpoint_id = $2 AND status = 'pending'""";
 
   /** $1 tenant, $2 endpoint, $3 seq bound (exclusive) or null, $4 limit. Newest first. */
@@ -74,39 +74,45 @@ final class WebhookSql {
 
   /** $1 tenant, $2 endpoint, $3 delivery. Due now, once more (one attempt when older than the retry window). */
   static final String RETRY = """
-      UPDATE webhook_deliveries SET next_attempt_at = now(), lease_owner = NULL,
+      UPDATE webhook_deliveries SET next_attempt_at = now(), lease_owner = NULL, lease_until = NULL,
         status = 'pending'
       WHERE tenant = $1 AND endpoint_id = $2 AND id = $3
         AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.tenant = $1 AND e.id = $2 AND e.enabled)
       RETURNING\s""" + DELIVERY;
 
   /**
-   * $1 limit, $2 worker, $3 lease ms. The longest due deliveries of enabled endpoints, leased: due
-   * again when the lease ends, so that another sender redoes what a lost one was sending. The body's
-   * timestamp is the delivery's creation time, the same on every attempt.
+   * $1 limit, $2 worker, $3 lease ms. The longest due deliveries of enabled endpoints, leased: held
+   * by {@code lease_until}, a column no index covers (the claim is a HOT update), and due again when
+   * the lease ends, so that another sender redoes what a lost one was sending. The body's timestamp
+   * is the delivery's creation time, the same on every attempt.
    */
   static final String CLAIM = """
       UPDATE webhook_deliveries d SET attempts = d.attempts + 1, lease_owner = $2, last_attempt_at = now(),
-        next_attempt_at = now() + $3::double precision * interval '1 millisecond'
+        lease_until = now() + $3::double precision * interval '1 millisecond'
       FROM (SELECT x.id FROM webhook_deliveries x
             JOIN webhook_endpoints e ON e.tenant = x.tenant AND e.id = x.endpoint_id AND e.enabled
-            WHERE x.status = 'pending' AND x.next_attempt_at <= now()
+            WHERE x.status = 'pending' AND x.next_attempt_at <= now() AND (x.lease_until IS NULL OR x.lease_until <= now())
             ORDER BY x.next_attempt_at
             LIMIT $1 FOR UPDATE OF x SKIP LOCKED) c, webhook_endpoints e
       WHERE d.id = c.id AND e.tenant = d.tenant AND e.id = d.endpoint_id
-      RETURNING d.id, d.tenant, d.endpoint_id, d.event, d.task_id, d.payload, d.attempts,
+      RETURNING d.id, d.tenant, d.endpoint_id, d.event, d.task_id, d.payload, d.attempts AS attempt,
         to_char(d.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_iso,
         e.url, e.secret, CASE WHEN e.old_secret_expires_at > now() THEN e.old_secret END AS old_secret""";
 
-  /** $1 delivery, $2 attempt, $3 status code. Ends the delivery; its endpoint is healthy again. */
+  /**
+   * $1 deliveries, $2 their attempts, $3 their status codes (arrays of one length). Ends every
+   * delivery still held by that attempt, in one statement and one commit; their endpoints are
+   * healthy again (each written at most once a second while it stays healthy).
+   */
   static final String SUCCEEDED = """
       WITH d AS (
-        UPDATE webhook_deliveries SET status = 'succeeded', delivered_at = now(), last_status_code = $3,
-          last_error = NULL, lease_owner = NULL
-        WHERE id = $1 AND attempts = $2 AND status = 'pending'
-        RETURNING tenant, endpoint_id)
+        UPDATE webhook_deliveries w SET status = 'succeeded', delivered_at = now(), last_status_code = r.code,
+          last_error = NULL, lease_owner = NULL, lease_until = NULL
+        FROM unnest($1::text[], $2::int[], $3::int[]) AS r(id, attempt, code)
+        WHERE w.id = r.id AND w.attempts = r.attempt AND w.status = 'pending'
+        RETURNING w.tenant, w.endpoint_id)
       UPDATE webhook_endpoints e SET failing_since = NULL, succeeded_at = now()
-      FROM d WHERE e.tenant = d.tenant AND e.id = d.endpoint_id
+      FROM (SELECT DISTINCT tenant, endpoint_id FROM d) s WHERE e.tenant = s.tenant AND e.id = s.endpoint_id
         AND (e.failing_since IS NOT NULL OR e.succeeded_at IS NULL OR e.succeeded_at < now() - interval '1 second')""";
 
   /**
@@ -123,7 +129,7 @@ final class WebhookSql {
             THEN 'failed' ELSE 'pending' END,
           next_attempt_at = now() + least(3600000, $6::double precision * power(2, least(attempts, 30) - 1))
             * (0.75 + random() * 0.5) * interval '1 millisecond',
-          last_status_code = $3, last_error = $4, lease_owner = NULL
+          last_status_code = $3, last_error = $4, lease_owner = NULL, lease_until = NULL
         WHERE id = $1 AND attempts = $2 AND status = 'pending'
         RETURNING tenant, endpoint_id, created_at, status)
       UPDATE webhook_endpoints e SET failing_since = COALESCE(e.failing_since, GREATEST(d.created_at, e.succeeded_at))

@@ -21,7 +21,6 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
@@ -30,8 +29,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The only owner of the webhook tables: endpoints (create, read, update, rotate, delete), their
- * deliveries (list, retry), and the senders' claims and results. Deliveries themselves are written by
+ * The only owner of the webhook tables: endpoints (create, read, update, rotate, delete) and their
+ * deliveries (list, retry) here; the senders' claims and results through its {@link DeliveryLedger}. Deliveries themselves are written by
  * the database's triggers, in the transaction of the task change that causes them (V4__webhooks.sql).
  * Secrets leave this verticle only in the reply to a create or a rotation, and in claims.
  */
@@ -49,6 +48,7 @@ public final class WebhookStoreVerticle extends VerticleBase {
 
   private final Settings settings;
   private Pool pool;
+  private DeliveryLedger ledger;
 
   public WebhookStoreVerticle(Settings settings) {
     this.settings = settings;
@@ -63,6 +63,7 @@ public final class WebhookStoreVerticle extends VerticleBase {
       .connectingTo(settings.connect())
       .using(vertx)
       .build();
+    ledger = new DeliveryLedger(pool, settings.retryForMs(), settings.retryBaseMs());
     return Future.all(List.of(
       consume(Addresses.WEBHOOK_CREATE, this::create),
       consume(Addresses.WEBHOOK_LIST, this::list),
@@ -71,8 +72,8 @@ public final class WebhookStoreVerticle extends VerticleBase {
       consume(Addresses.WEBHOOK_DELETE, this::delete),
       consume(Addresses.WEBHOOK_DELIVERIES, this::deliveries),
       consume(Addresses.WEBHOOK_RETRY, this::retry),
-      consume(Addresses.WEBHOOK_CLAIM, this::claim),
-      consume(Addresses.WEBHOOK_RESULT, this::result)));
+      consume(Addresses.WEBHOOK_CLAIM, ledger::claim),
+      consume(Addresses.WEBHOOK_RESULT, ledger::results)));
   }
 
   @Override
@@ -124,7 +125,7 @@ public final class WebhookStoreVerticle extends VerticleBase {
         LOG.info("Webhook endpoint {}: secret rotated, the old one signs too for {} ms", id, OVERLAP_MS);
         endpoint.put("secret", secret);
       }
-      return Boolean.TRUE.equals(disabled) ? failPending(tenant, id, "The endpoint was disabled.").map(endpoint)
+      return Boolean.TRUE.equals(disabled) ? ledger.failPending(tenant, id, "The endpoint was disabled.").map(endpoint)
         : Future.succeededFuture(endpoint);
     });
   }
@@ -180,63 +181,6 @@ public final class WebhookStoreVerticle extends VerticleBase {
       }
       return WebhookRows.delivery(rows.iterator().next());
     });
-  }
-
-  private Future<JsonObject> claim(JsonObject body) {
-    int limit = BusBodies.integer(body, "limit", 1, 256, 16);
-    long leaseMs = BusBodies.integer(body, "lease_ms", 100, 3_600_000, 30_000);
-    return pool.preparedQuery(WebhookSql.CLAIM).execute(Tuple.of(limit, BusBodies.string(body, "worker"), leaseMs))
-      .map(rows -> {
-        JsonArray out = new JsonArray();
-        rows.forEach(row -> out.add(WebhookRows.claimed(row)));
-        return new JsonObject().put("deliveries", out);
-      });
-  }
-
-  /** Successes as one batch (one round trip, one commit); failures one by one (they are few). */
-  private Future<JsonObject> result(JsonObject body) {
-    Object list = body.getValue("results");
-    if (!(list instanceof JsonArray results)) {
-      throw BusBodies.invalid("results", "'results' must be an array.");
-    }
-    List<Tuple> succeeded = new ArrayList<>();
-    List<Future<?>> done = new ArrayList<>();
-    for (Object o : results) {
-      JsonObject r = BusBodies.body(o);
-      String id = BusBodies.string(r, "id");
-      int attempt = BusBodies.integer(r, "attempt", 1, Integer.MAX_VALUE, 0);
-      Integer code = r.getInteger("status_code");
-      if (BusBodies.bool(r, "ok", false)) {
-        succeeded.add(Tuple.of(id, attempt, code));
-      } else {
-        done.add(failed(id, attempt, code, BusBodies.optString(r, "error")));
-      }
-    }
-    if (!succeeded.isEmpty()) {
-      done.add(pool.preparedQuery(WebhookSql.SUCCEEDED).executeBatch(succeeded));
-    }
-    return Future.all(done).map(new JsonObject());
-  }
-
-  private Future<Void> failed(String id, int attempt, Integer code, String error) {
-    return pool.preparedQuery(WebhookSql.FAILED)
-      .execute(Tuple.of(id, attempt, code, error, settings.retryForMs(), settings.retryBaseMs()))
-      .compose(rows -> {
-        Row row = rows.size() == 0 ? null : rows.iterator().next();
-        if (row == null || !Boolean.TRUE.equals(row.getBoolean("exhausted"))) {
-          return Future.succeededFuture();
-        }
-        String tenant = row.getString("tenant");
-        String endpoint = row.getString("id");
-        String reason = "Every delivery failed for " + settings.retryForMs() / 1000 + " s; the last: " + error;
-        LOG.warn("Webhook endpoint {} of tenant {} disabled: {}", endpoint, ApiError.printable(tenant), reason);
-        return pool.preparedQuery(WebhookSql.DISABLE).execute(Tuple.of(tenant, endpoint, reason))
-          .compose(v -> failPending(tenant, endpoint, "The endpoint was disabled: " + reason));
-      });
-  }
-
-  private Future<Void> failPending(String tenant, String endpoint, String reason) {
-    return pool.preparedQuery(WebhookSql.FAIL_PENDING).execute(Tuple.of(tenant, endpoint, reason)).mapEmpty();
   }
 
   private static JsonObject endpoint(RowSet<Row> rows, String id) {

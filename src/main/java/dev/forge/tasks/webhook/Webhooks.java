@@ -11,10 +11,12 @@ public final class Webhooks {
 
   /** Connections of the webhooks store: claims, results and the endpoint API are few and short. */
   private static final int POOL_SIZE = 4;
-  /** How often due deliveries are looked for (a full claim looks again at once). */
+  /** How often due deliveries are looked for (a full claim looks again as slots free up). */
   private static final long POLL_MS = 200;
   /** Deliveries one node sends at once. */
-  private static final int MAX_IN_FLIGHT = 64;
+  private static final int MAX_IN_FLIGHT = 256;
+  /** Kept-alive connections per receiver. */
+  private static final int CONNECTIONS_PER_HOST = 16;
 
   private Webhooks() {
   }
@@ -29,7 +31,7 @@ public final class Webhooks {
     WebhookStoreVerticle.Settings store = new WebhookStoreVerticle.Settings(pg, POOL_SIZE, destinations,
       config.webhookRetryForMs(), config.webhookRetryBaseMs());
     DeliveryVerticle.Settings sender = new DeliveryVerticle.Settings(config.webhookTimeoutMs(), POLL_MS, MAX_IN_FLIGHT,
-      config.busTimeoutMs(), destinations);
+      CONNECTIONS_PER_HOST, config.busTimeoutMs(), destinations, WebhookTls.trust(config.webhookTrustPem()));
     return deploy.apply("webhooks store", vertx.deployVerticle(new WebhookStoreVerticle(store)))
       .compose(v -> deploy.apply("webhooks sender", vertx.deployVerticle(new DeliveryVerticle(sender))));
   }

@@ -4,8 +4,10 @@ import static dev.forge.tasks.support.LiveNode.await;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.KeyCertOptions;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -45,8 +47,20 @@ final class Receiver {
   final List<Hit> hits = new CopyOnWriteArrayList<>();
   final List<HttpServerRequest> held = new CopyOnWriteArrayList<>();
 
+  private final String scheme;
+
   Receiver() throws Exception {
-    server = await(vertx.createHttpServer().requestHandler(this::handle).listen(0, "127.0.0.1"));
+    this(null);
+  }
+
+  /** A receiver over https with {@code tls} as its key and certificate, or over http when null. */
+  Receiver(KeyCertOptions tls) throws Exception {
+    HttpServerOptions options = new HttpServerOptions();
+    if (tls != null) {
+      options.setSsl(true).setKeyCertOptions(tls);
+    }
+    scheme = tls == null ? "http" : "https";
+    server = await(vertx.createHttpServer(options).requestHandler(this::handle).listen(0, "127.0.0.1"));
   }
 
   int port() {
@@ -54,7 +68,7 @@ final class Receiver {
   }
 
   String url(String path) {
-    return "http://127.0.0.1:" + port() + path;
+    return scheme + "://127.0.0.1:" + port() + path;
   }
 
   /** {@code path} answers its n-th request with {@code answer.apply(n)}. */

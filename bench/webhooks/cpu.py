@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""CPU seconds so far (user + system) of: the node (pid argv[1]), the receiver (argv[2]), wrk
+(argv[3], 0 if none), Postgres (every live `postgres` process plus what the postmaster's exited
+children used), and the whole machine (busy time of /proc/stat). One line: five numbers."""
+import os
+import sys
+
+tick = os.sysconf("SC_CLK_TCK")
+
+
+def stat(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return fields  # fields[0] is the state (field 3 of the man page)
+    except (OSError, IndexError):
+        return None
+
+
+def own(pid):
+    s = stat(pid)
+    return (int(s[11]) + int(s[12])) / tick if s else 0.0
+
+
+def postgres():
+    total = 0.0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                if f.read().strip() != "postgres":
+                    continue
+        except OSError:
+            continue
+        s = stat(pid)
+        if s is None:
+            continue
+        total += (int(s[11]) + int(s[12])) / tick
+        if int(s[1]) == 1 or open(f"/proc/{s[1]}/comm").read().strip() != "postgres":  # the postmaster
+            total += (int(s[13]) + int(s[14])) / tick
+    return total
+
+
+def machine():
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return (sum(v) - v[3] - v[4]) / tick  # all but idle and iowait
+
+
+print("%.2f %.2f %.2f %.2f %.2f" % (own(sys.argv[1]), own(sys.argv[2]), own(sys.argv[3]) if sys.argv[3] != "0" else 0.0,
+                                    postgres(), machine()))

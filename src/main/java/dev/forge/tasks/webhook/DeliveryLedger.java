@@ -1,0 +1,99 @@
+package dev.forge.tasks.webhook;
+
+import dev.forge.tasks.bus.ApiError;
+import dev.forge.tasks.bus.BusBodies;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The senders' side of the deliveries table, for {@link WebhookStoreVerticle}: claims with a lease,
+ * the outcomes of attempts (a success ends the delivery; a failure backs off, fails it after the
+ * retry window, and disables an endpoint that failed for all of it), and failing what an endpoint
+ * just disabled still had pending.
+ */
+final class DeliveryLedger {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DeliveryLedger.class);
+
+  private final Pool pool;
+  private final long retryForMs;
+  private final long retryBaseMs;
+
+  DeliveryLedger(Pool pool, long retryForMs, long retryBaseMs) {
+    this.pool = pool;
+    this.retryForMs = retryForMs;
+    this.retryBaseMs = retryBaseMs;
+  }
+
+  /** {@code WEBHOOK_CLAIM}: up to {@code limit} due deliveries, leased to {@code worker}. */
+  Future<JsonObject> claim(JsonObject body) {
+    int limit = BusBodies.integer(body, "limit", 1, 256, 16);
+    long leaseMs = BusBodies.integer(body, "lease_ms", 100, 3_600_000, 30_000);
+    return pool.preparedQuery(WebhookSql.CLAIM).execute(Tuple.of(limit, BusBodies.string(body, "worker"), leaseMs))
+      .map(rows -> {
+        JsonArray out = new JsonArray();
+        rows.forEach(row -> out.add(WebhookRows.claimed(row)));
+        return new JsonObject().put("deliveries", out);
+      });
+  }
+
+  /** {@code WEBHOOK_RESULT}: the successes in one statement (one round trip, one commit); failures one by one (they are few). */
+  Future<JsonObject> results(JsonObject body) {
+    Object list = body.getValue("results");
+    if (!(list instanceof JsonArray results)) {
+      throw BusBodies.invalid("results", "'results' must be an array.");
+    }
+    List<String> ids = new ArrayList<>();
+    List<Integer> attempts = new ArrayList<>();
+    List<Integer> codes = new ArrayList<>();
+    List<Future<?>> done = new ArrayList<>();
+    for (Object o : results) {
+      JsonObject r = BusBodies.body(o);
+      String id = BusBodies.string(r, "id");
+      int attempt = BusBodies.integer(r, "attempt", 1, Integer.MAX_VALUE, 0);
+      Integer code = r.getInteger("status_code");
+      if (BusBodies.bool(r, "ok", false)) {
+        ids.add(id);
+        attempts.add(attempt);
+        codes.add(code);
+      } else {
+        done.add(failed(id, attempt, code, BusBodies.optString(r, "error")));
+      }
+    }
+    if (!ids.isEmpty()) {
+      done.add(pool.preparedQuery(WebhookSql.SUCCEEDED).execute(Tuple.tuple().addArrayOfString(ids.toArray(String[]::new))
+        .addArrayOfInteger(attempts.toArray(Integer[]::new)).addArrayOfInteger(codes.toArray(Integer[]::new))));
+    }
+    return Future.all(done).map(new JsonObject());
+  }
+
+  /** Fails the pending deliveries of an endpoint just disabled, with {@code reason} as their last error. */
+  Future<Void> failPending(String tenant, String endpoint, String reason) {
+    return pool.preparedQuery(WebhookSql.FAIL_PENDING).execute(Tuple.of(tenant, endpoint, reason)).mapEmpty();
+  }
+
+  private Future<Void> failed(String id, int attempt, Integer code, String error) {
+    return pool.preparedQuery(WebhookSql.FAILED)
+      .execute(Tuple.of(id, attempt, code, error, retryForMs, retryBaseMs))
+      .compose(rows -> {
+        Row row = rows.size() == 0 ? null : rows.iterator().next();
+        if (row == null || !Boolean.TRUE.equals(row.getBoolean("exhausted"))) {
+          return Future.succeededFuture();
+        }
+        String tenant = row.getString("tenant");
+        String endpoint = row.getString("id");
+        String reason = "Every delivery failed for " + retryForMs / 1000 + " s; the last: " + error;
+        LOG.warn("Webhook endpoint {} of tenant {} disabled: {}", endpoint, ApiError.printable(tenant), reason);
+        return pool.preparedQuery(WebhookSql.DISABLE).execute(Tuple.of(tenant, endpoint, reason))
+          .compose(v -> failPending(tenant, endpoint, "The endpoint was disabled: " + reason));
+      });
+  }
+}
