@@ -51,7 +51,25 @@ final class Searches {
       throw invalid("score_threshold", "'score_threshold' must be a number (a cosine similarity, -1 to 1).");
     }
     float threshold = t == null ? Float.NEGATIVE_INFINITY : ((Number) t).floatValue();
-    return index.current(tenant, id).compose(entry -> (filters == null || filters.isEmpty()
+    boolean filtered = filters != null && !filters.isEmpty();
+    SearchIndex.Entry held = filtered ? null : index.held(tenant, id);
+    if (held != null) {
+      // The usual case: this node holds a copy. Its scan runs while Postgres answers whether it is
+      // still current (and whether the store exists and has not expired), so the read costs no time;
+      // a copy found stale is rebuilt and scanned again, as without one.
+      Future<Long> version = index.version(tenant, id);
+      Future<List<ExactSearch.Hit>> scan = scan(query, held.blocks(), topK, threshold);
+      return Future.all(version, scan).compose(both -> version.result() == held.version()
+        ? page(tenant, id, query, topK, held.members(), held.blocks(), scan.result())
+        : searchCurrent(tenant, id, query, topK, null, threshold));
+    }
+    return searchCurrent(tenant, id, query, topK, filtered ? filters : null, threshold);
+  }
+
+  /** A search on the store as of its version now: its copy rebuilt first if stale. */
+  private Future<JsonObject> searchCurrent(String tenant, String id, String query, int topK, JsonObject filters,
+                                          float threshold) {
+    return index.current(tenant, id).compose(entry -> (filters == null
         ? Future.<Set<String>>succeededFuture(null) : db.filtered(tenant, id, filters))
       .compose(allowed -> {
         List<FileVectors> blocks = new ArrayList<>();
@@ -62,10 +80,14 @@ final class Searches {
             blocks.add(entry.blocks().get(i));
           }
         }
-        return Future.fromCompletionStage(pool.submit(() -> blocks.isEmpty() ? List.<ExactSearch.Hit>of()
-          : pool.topK(embedder.embed(query), blocks, topK, threshold)), context)
-          .compose(hits -> page(tenant, id, query, topK, members, blocks, hits));
+        return scan(query, blocks, topK, threshold).compose(hits -> page(tenant, id, query, topK, members, blocks, hits));
       }));
+  }
+
+  /** Embeds the query and scans {@code blocks} on the search pool; completes on the verticle's context. */
+  private Future<List<ExactSearch.Hit>> scan(String query, List<FileVectors> blocks, int topK, float threshold) {
+    return Future.fromCompletionStage(pool.submit(() -> blocks.isEmpty() ? List.<ExactSearch.Hit>of()
+      : pool.topK(embedder.embed(query), blocks, topK, threshold)), context);
   }
 
   private Future<JsonObject> page(String tenant, String id, String query, int topK, List<VectorStoreDb.Member> members,
