@@ -59,7 +59,7 @@ public class VectorBench {
 
   public static void main(String[] args) throws Exception {
     int files = 8;
-    int kib = 48;
+    int kib = 256;
     int chunks = 100_000;
     int searches = 100;
     int getThreads = 4;
@@ -220,7 +220,16 @@ public class VectorBench {
     if (first.getJsonArray("data").size() != 10) {
       throw new IllegalStateException("unexpected search reply " + first.encode().substring(0, 300));
     }
-    StringBuilder out = new StringBuilder();
+    // What the HTTP path costs apart from the search: the same route's neighbour that reads the store
+    // once over the bus (GET /v1/vector_stores/{id}), one client.
+    long[] gets = new long[searches];
+    for (int i = 0; i < searches; i++) {
+      long s = System.nanoTime();
+      send("GET", "/v1/vector_stores/vs_search", null);
+      gets[i] = System.nanoTime() - s;
+    }
+    Arrays.sort(gets);
+    StringBuilder out = new StringBuilder(String.format(" get_store_p50_ms=%.2f", pct(gets, 0.5) / 1e6));
     for (int clients : new int[] {1, 16}) {
       long[] took = new long[searches];
       AtomicInteger next = new AtomicInteger();

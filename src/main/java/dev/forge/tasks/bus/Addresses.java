@@ -247,9 +247,10 @@ public final class Addresses {
   // ---- Vector stores (FILES.md). The vector store (VectorStoreVerticle)
   // alone owns vector_stores, vector_store_files and segment_vectors (V3__vector_stores.sql), and
   // only reads the files store's tables. The vector store object is the one of FILES.md: {id,
-  // object:"vector_store", name, description, created_at, updated_at, metadata, expires_after,
-  // file_ids, file_counts:{in_progress, completed, failed, cancelled, total}, bytes, status
-  // (in_progress|completed), embedding_model, task_id}. An unknown or other tenant's store fails
+  // object:"vector_store", name, description, created_at, updated_at, metadata, expires_after
+  // ({anchor:"last_active_at", days:1-365} or null), expires_at, last_active_at, file_ids,
+  // file_counts:{in_progress, completed, failed, cancelled, total}, bytes, status
+  // (in_progress|completed|expired), embedding_model, task_id}. An unknown or other tenant's store fails
   // with 404 vector_store_not_found; every address also fails with 503/504 like the task store's.
 
   /**
@@ -297,7 +298,7 @@ public final class Addresses {
    * score_threshold? (number)}}. Reply: the page of FILES.md ({@code object, search_query, data:
    * [{file_id, filename, score, attributes, content:[{type, text}]} plus id, vector_store_id, text,
    * metadata], has_more, next_page, request_id}) with {@code vector_store_id, query, top_k}.
-   * Failures: 400 {@code invalid_parameter}, 404.
+   * Failures: 400 {@code invalid_parameter}, 404, 409 {@code vector_store_expired}.
    */
   public static final String VECTOR_STORES_SEARCH = "vector_stores.search";
 

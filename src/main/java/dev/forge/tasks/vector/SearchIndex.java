@@ -50,11 +50,20 @@ final class SearchIndex {
     this.maxBytes = maxBytes;
   }
 
+  /** The copy of the store this node holds, current or not; null when none. */
+  Entry held(String tenant, String id) {
+    return stores.get(new Key(tenant, id));
+  }
+
+  /** The store's version in Postgres now (404 when it does not exist, 409 when it has expired). */
+  Future<Long> version(String tenant, String id) {
+    return db.version(tenant, id).onFailure(err -> forget(tenant, id));
+  }
+
   /** The store as of its current version (404 when it does not exist). */
   Future<Entry> current(String tenant, String id) {
     Key key = new Key(tenant, id);
-    return db.version(tenant, id)
-      .onFailure(err -> forget(tenant, id))
+    return version(tenant, id)
       .compose(version -> {
         Entry held = stores.get(key);
         return held != null && held.version() == version ? Future.succeededFuture(held) : rebuild(key);

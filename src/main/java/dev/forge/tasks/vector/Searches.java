@@ -1,7 +1,8 @@
 package dev.forge.tasks.vector;
 
-import static dev.forge.tasks.vector.VectorBodies.invalid;
+import static dev.forge.tasks.bus.BusBodies.invalid;
 
+import dev.forge.tasks.bus.BusBodies;
 import dev.forge.tasks.job.TextAnalysis;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -44,14 +45,32 @@ final class Searches {
     if (!(q instanceof String query) || query.isBlank() || query.length() > 10_000) {
       throw invalid("query", "'query' must be a non-empty string of at most 10000 characters.");
     }
-    int topK = VectorBodies.integer(body, "top_k", 1, 100, 10);
-    JsonObject filters = VectorBodies.optObject(body, "filters");
+    int topK = BusBodies.integer(body, "top_k", 1, 100, 10);
+    JsonObject filters = BusBodies.optObject(body, "filters");
     Object t = body.getValue("score_threshold");
     if (t != null && !(t instanceof Number n && Double.isFinite(n.doubleValue()))) {
       throw invalid("score_threshold", "'score_threshold' must be a number (a cosine similarity, -1 to 1).");
     }
     float threshold = t == null ? Float.NEGATIVE_INFINITY : ((Number) t).floatValue();
-    return index.current(tenant, id).compose(entry -> (filters == null || filters.isEmpty()
+    boolean filtered = filters != null && !filters.isEmpty();
+    SearchIndex.Entry held = filtered ? null : index.held(tenant, id);
+    if (held != null) {
+      // The usual case: this node holds a copy. Its scan runs while Postgres answers whether it is
+      // still current (and whether the store exists and has not expired), so the read costs no time;
+      // a copy found stale is rebuilt and scanned again, as without one.
+      Future<Long> version = index.version(tenant, id);
+      Future<List<ExactSearch.Hit>> scan = scan(query, held.blocks(), topK, threshold);
+      return Future.all(version, scan).compose(both -> version.result() == held.version()
+        ? page(tenant, id, query, topK, held.members(), held.blocks(), scan.result())
+        : searchCurrent(tenant, id, query, topK, null, threshold));
+    }
+    return searchCurrent(tenant, id, query, topK, filtered ? filters : null, threshold);
+  }
+
+  /** A search on the store as of its version now: its copy rebuilt first if stale. */
+  private Future<JsonObject> searchCurrent(String tenant, String id, String query, int topK, JsonObject filters,
+                                          float threshold) {
+    return index.current(tenant, id).compose(entry -> (filters == null
         ? Future.<Set<String>>succeededFuture(null) : db.filtered(tenant, id, filters))
       .compose(allowed -> {
         List<FileVectors> blocks = new ArrayList<>();
@@ -62,10 +81,14 @@ final class Searches {
             blocks.add(entry.blocks().get(i));
           }
         }
-        return Future.fromCompletionStage(pool.submit(() -> blocks.isEmpty() ? List.<ExactSearch.Hit>of()
-          : pool.topK(embedder.embed(query), blocks, topK, threshold)), context)
-          .compose(hits -> page(tenant, id, query, topK, members, blocks, hits));
+        return scan(query, blocks, topK, threshold).compose(hits -> page(tenant, id, query, topK, members, blocks, hits));
       }));
+  }
+
+  /** Embeds the query and scans {@code blocks} on the search pool; completes on the verticle's context. */
+  private Future<List<ExactSearch.Hit>> scan(String query, List<FileVectors> blocks, int topK, float threshold) {
+    return Future.fromCompletionStage(pool.submit(() -> blocks.isEmpty() ? List.<ExactSearch.Hit>of()
+      : pool.topK(embedder.embed(query), blocks, topK, threshold)), context);
   }
 
   private Future<JsonObject> page(String tenant, String id, String query, int topK, List<VectorStoreDb.Member> members,
@@ -102,8 +125,8 @@ final class Searches {
   }
 
   Future<JsonObject> summary(String tenant, String id, JsonObject body) {
-    VectorBodies.optString(body, "model"); // any model is accepted; model_used says what ran
-    int maxTokens = VectorBodies.integer(body, "max_tokens", 1, 100_000, 1000);
+    BusBodies.optString(body, "model"); // any model is accepted; model_used says what ran
+    int maxTokens = BusBodies.integer(body, "max_tokens", 1, 100_000, 1000);
     return db.summarySources(tenant, id).compose(sources -> Future.fromCompletionStage(pool.submit(() -> {
       StringBuilder text = new StringBuilder();
       for (String[] s : sources) {

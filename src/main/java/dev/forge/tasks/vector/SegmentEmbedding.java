@@ -24,8 +24,13 @@ import java.util.function.IntConsumer;
  */
 public final class SegmentEmbedding {
 
-  /** Segments read and stored per request. */
-  static final int PAGE = 64;
+  /** Segments read (and checked for vectors) per request. */
+  static final int PAGE = 256;
+  /**
+   * Vectors stored per request, each store followed by a progress report: a file's progress moves
+   * (and a cancel or a join is heard) every 64 segments, not only once a page is done.
+   */
+  static final int STORE = 64;
   /** Segments per CPU section: about a tenth of a second of one core. */
   static final int CPU_BATCH = 8;
   private static final long BUS_TIMEOUT_MS = 30_000;
@@ -84,12 +89,20 @@ public final class SegmentEmbedding {
           texts.add(s.getString("content"));
         }
       }
-      if (!idx.isEmpty() && !store(ctx, bus, fileId, idx, embed(ctx, texts))) {
-        return new Outcome(segments, embedded);
+      int reported = 0;
+      for (int from = 0; from < idx.size(); from += STORE) {
+        int to = Math.min(idx.size(), from + STORE);
+        if (!store(ctx, bus, fileId, idx.subList(from, to), embed(ctx, texts.subList(from, to)))) {
+          return new Outcome(segments + reported, embedded);
+        }
+        embedded += to - from;
+        reported += to - from;
+        done.accept(to - from);
       }
       segments += list.size();
-      embedded += idx.size();
-      done.accept(list.size());
+      if (list.size() > reported) {
+        done.accept(list.size() - reported); // those that had vectors already
+      }
       after = indexes.getInteger(indexes.size() - 1);
       if (!page.getBoolean("has_more", false)) {
         return new Outcome(segments, embedded);

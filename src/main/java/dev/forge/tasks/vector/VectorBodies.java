@@ -1,7 +1,6 @@
 package dev.forge.tasks.vector;
 
 import dev.forge.tasks.bus.ApiError;
-import dev.forge.tasks.bus.ApiException;
 import dev.forge.tasks.bus.BusBodies;
 import dev.forge.tasks.file.FileIds;
 import io.vertx.core.json.JsonArray;
@@ -40,36 +39,18 @@ final class VectorBodies {
       return List.of();
     }
     if (!(v instanceof JsonArray array) || array.size() > MAX_FILES) {
-      throw invalid(key, "'" + key + "' must be an array of at most " + MAX_FILES + " file ids.");
+      throw BusBodies.invalid(key, "'" + key + "' must be an array of at most " + MAX_FILES + " file ids.");
     }
     Set<String> ids = new LinkedHashSet<>();
     for (Object o : array) {
       if (!(o instanceof String s)) {
-        throw invalid(key, "'" + key + "' must hold file ids (strings).");
+        throw BusBodies.invalid(key, "'" + key + "' must hold file ids (strings).");
       }
       if (!FileIds.isValid(s)) {
-        throw invalid(key, "No file with id '" + ApiError.printable(s) + "'.");
+        throw BusBodies.invalid(key, "No file with id '" + ApiError.printable(s) + "'.");
       }
       ids.add(s);
     }
     return new ArrayList<>(ids);
-  }
-
-  // Kept for Searches, which reads its fields through this class.
-
-  static String optString(JsonObject body, String key) {
-    return BusBodies.optString(body, key);
-  }
-
-  static JsonObject optObject(JsonObject body, String key) {
-    return BusBodies.optObject(body, key);
-  }
-
-  static int integer(JsonObject body, String key, int min, int max, int fallback) {
-    return BusBodies.integer(body, key, min, max, fallback);
-  }
-
-  static ApiException invalid(String param, String message) {
-    return BusBodies.invalid(param, message);
   }
 }

@@ -11,6 +11,11 @@ final class VectorSql {
     SELECT s.id, s.name, s.description, s.metadata, s.expires_after, s.task_id, s.seq,
            extract(epoch FROM s.created_at)::bigint AS created_at,
            extract(epoch FROM s.updated_at)::bigint AS updated_at,
+           extract(epoch FROM s.last_active_at)::bigint AS last_active_at,
+           extract(epoch FROM s.last_active_at + make_interval(days => (s.expires_after ->> 'days')::int))::bigint
+             AS expires_at,
+           coalesce(s.last_active_at + make_interval(days => (s.expires_after ->> 'days')::int) <= now(), false)
+             AS expired,
            coalesce(m.file_ids, '{}') AS file_ids, coalesce(m.in_progress, 0) AS in_progress,
            coalesce(m.completed, 0) AS completed, coalesce(m.failed, 0) AS failed,
            coalesce(m.cancelled, 0) AS cancelled, coalesce(m.bytes, 0) AS bytes
@@ -70,7 +75,7 @@ final class VectorSql {
     UPDATE vector_stores SET name = coalesce($3, name),
            description = CASE WHEN $7 THEN NULL ELSE coalesce($4, description) END,
            metadata = coalesce($5, metadata), expires_after = coalesce($6, expires_after),
-           task_id = coalesce($8, task_id), updated_at = now()
+           task_id = coalesce($8, task_id), updated_at = now(), last_active_at = now()
      WHERE tenant = $1 AND id = $2""";
 
   static final String DELETE_STORE = "DELETE FROM vector_stores WHERE tenant = $1 AND id = $2 RETURNING id";
@@ -119,7 +124,21 @@ final class VectorSql {
      WHERE s.tenant = $1 AND s.id = $2
      ORDER BY vf.seq""";
 
-  static final String VERSION = "SELECT version FROM vector_stores WHERE tenant = $1 AND id = $2";
+  /**
+   * The store's version, whether it has expired, and whether its {@code last_active_at} is older than
+   * {@link Expiry#TOUCH_AFTER_SECONDS} (a search then raises it: {@link #TOUCH}).
+   */
+  static final String VERSION = """
+    SELECT version,
+           coalesce(last_active_at + make_interval(days => (expires_after ->> 'days')::int) <= now(), false) AS expired,
+           last_active_at < now() - interval '1 second' * %d AS stale
+      FROM vector_stores WHERE tenant = $1 AND id = $2""".formatted(Expiry.TOUCH_AFTER_SECONDS);
+
+  /** A search marks the store active (expires_after counts from then); the version stays. */
+  static final String TOUCH = """
+    UPDATE vector_stores SET last_active_at = now()
+     WHERE tenant = $1 AND id = $2 AND last_active_at < now()
+       AND NOT coalesce(last_active_at + make_interval(days => (expires_after ->> 'days')::int) <= now(), false)""";
 
   /** The completed files whose metadata has every key of $3 with an equal value. */
   static final String FILTERED = """

@@ -199,12 +199,21 @@ final class VectorStoreDb {
       .mapEmpty();
   }
 
+  /** The store's version; an expired store fails (409), and a store idle for a minute is marked active. */
   Future<Long> version(String tenant, String id) {
     return pool.preparedQuery(VectorSql.VERSION).execute(Tuple.of(tenant, id)).map(rows -> {
       if (rows.size() == 0) {
         throw new ApiException(VectorStoreErrors.notFound(id));
       }
-      return rows.iterator().next().getLong(0);
+      Row r = rows.iterator().next();
+      if (r.getBoolean("expired")) {
+        throw new ApiException(Expiry.expired(id));
+      }
+      if (r.getBoolean("stale")) {
+        // Not waited for: the search needs only the version. A failure leaves the store as active as it was.
+        pool.preparedQuery(VectorSql.TOUCH).execute(Tuple.of(tenant, id));
+      }
+      return r.getLong("version");
     });
   }
 
@@ -285,6 +294,7 @@ final class VectorStoreDb {
     long cancelled = r.getLong("cancelled");
     Object metadata = r.getValue("metadata");
     Object expires = r.getValue("expires_after");
+    boolean expired = r.getBoolean("expired");
     return new JsonObject()
       .put("id", r.getString("id"))
       .put("object", "vector_store")
@@ -294,12 +304,14 @@ final class VectorStoreDb {
       .put("updated_at", r.getLong("updated_at"))
       .put("metadata", metadata instanceof JsonObject m ? m : new JsonObject())
       .put("expires_after", expires instanceof JsonObject e ? e : null)
+      .put("expires_at", r.getLong("expires_at"))
+      .put("last_active_at", r.getLong("last_active_at"))
       .put("file_ids", new JsonArray(List.of(r.getArrayOfStrings("file_ids"))))
       .put("file_counts", new JsonObject().put("in_progress", inProgress).put("completed", completed)
         .put("failed", failed).put("cancelled", cancelled).put("total", inProgress + completed + failed + cancelled))
       .put("bytes", r.getLong("bytes"))
       .put("usage_bytes", r.getLong("bytes"))
-      .put("status", inProgress > 0 ? "in_progress" : "completed")
+      .put("status", expired ? "expired" : inProgress > 0 ? "in_progress" : "completed")
       .put("embedding_model", model)
       .put("task_id", r.getString("task_id"));
   }

@@ -6,10 +6,15 @@ import dev.forge.tasks.job.Job;
 import dev.forge.tasks.job.JobBus;
 import dev.forge.tasks.job.JobContext;
 import dev.forge.tasks.job.JobFailure;
+import dev.forge.tasks.bus.TaskStatus;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * {@code vectorize-<id>}), input {@code {vector_store_id}}: both bring a store up to date. Each
  * round reads the store's files still in progress; a processed file gets its missing vectors
  * ({@link SegmentEmbedding}) and becomes completed, a file whose processing failed becomes failed,
- * a file still processing is waited for. The job ends only when a round finds nothing in
+ * a file still processing is waited for: until a file task of the tenant ends on this node
+ * ({@link Addresses#UPDATED}), or {@link #WAIT_MS} at most (a file processed on another node).
+ * The job ends only when a round finds nothing in
  * progress, so files joined while it runs are embedded too. Progress follows the chunks embedded;
  * {@code data}: {@code vector_store_id, files_total, files_completed, files_failed,
  * chunks_embedded} (chunks of the store's files now holding vectors, found or made by this attempt),
@@ -31,7 +38,7 @@ public final class VectorStoreJob implements Job {
   public static final String VECTORIZATION = "vectorization";
   private static final Logger LOG = LoggerFactory.getLogger(VectorStoreJob.class);
   private static final long BUS_TIMEOUT_MS = 30_000;
-  /** How often a job waiting for files still being processed looks again. */
+  /** The longest a job waiting for files still being processed waits before it looks again. */
   static final long WAIT_MS = 250;
 
   private final String type;
@@ -62,7 +69,18 @@ public final class VectorStoreJob implements Job {
     }
     JobBus bus = JobBus.current(ctx.taskId(), BUS_TIMEOUT_MS);
     Progress progress = new Progress(ctx, storeId);
+    FileEnds ends = new FileEnds(Vertx.currentContext().owner(), ctx.tenant());
+    try {
+      return rounds(ctx, bus, storeId, progress, ends);
+    } finally {
+      ends.close();
+    }
+  }
+
+  private JsonObject rounds(JobContext ctx, JobBus bus, String storeId, Progress progress, FileEnds ends)
+    throws Exception {
     while (true) {
+      ends.drain(); // a file ending from now on wakes the wait below
       JsonObject pending = pending(bus, ctx, storeId);
       progress.counts(pending);
       List<String> files = pending.getJsonArray("pending").stream().map(String.class::cast).toList();
@@ -79,7 +97,7 @@ public final class VectorStoreJob implements Job {
       }
       if (!settled) {
         progress.report("waiting_for_files");
-        Thread.sleep(WAIT_MS);
+        ends.await(WAIT_MS);
       }
     }
   }
@@ -126,6 +144,39 @@ public final class VectorStoreJob implements Job {
     throws JobFailure {
     bus.request(Addresses.VECTOR_STORES_JOB_FILE_DONE, new JsonObject().put("tenant", ctx.tenant()).put("id", storeId)
       .put("file_id", fileId).put("status", status).put("error", error));
+  }
+
+  /**
+   * Hears the ends of the tenant's file tasks ({@code upload-<id>}) on this node. Its handler runs
+   * on the job verticle's event loop, never on the job thread that waits.
+   */
+  private static final class FileEnds {
+    private final Semaphore ended = new Semaphore(0);
+    private final MessageConsumer<Object> consumer;
+
+    FileEnds(Vertx vertx, String tenant) throws Exception {
+      consumer = vertx.eventBus().localConsumer(Addresses.UPDATED, m -> {
+        String task = m.headers().get(Addresses.HEADER_TASK_ID);
+        String status = m.headers().get(Addresses.HEADER_STATUS);
+        if (task != null && task.startsWith("upload-") && tenant.equals(m.headers().get(Addresses.HEADER_TENANT))
+          && TaskStatus.fromWire(status) != null && TaskStatus.fromWire(status).terminal()) {
+          ended.release();
+        }
+      });
+      consumer.completion().toCompletionStage().toCompletableFuture().get(BUS_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    }
+
+    void drain() {
+      ended.drainPermits();
+    }
+
+    void await(long maxMs) throws InterruptedException {
+      ended.tryAcquire(maxMs, TimeUnit.MILLISECONDS);
+    }
+
+    void close() {
+      consumer.unregister();
+    }
   }
 
   /**

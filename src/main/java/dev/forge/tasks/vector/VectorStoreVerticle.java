@@ -101,7 +101,7 @@ public final class VectorStoreVerticle extends VerticleBase {
     JsonObject metadata = BusBodies.optObject(body, "metadata");
     List<String> files = VectorBodies.fileIds(body, "file_ids");
     return db.create(tenant, id, name == null ? "" : name, BusBodies.optString(body, "description"),
-        metadata == null ? new JsonObject() : metadata, BusBodies.optObject(body, "expires_after"), files)
+        metadata == null ? new JsonObject() : metadata, Expiry.policy(body), files)
       // The task exists before the reply; a store whose task cannot be made is undone.
       .compose(v -> tasks.ensure(tenant, VectorStoreIds.createTask(id), id)
         .recover(err -> db.delete(tenant, id).otherwiseEmpty().compose(u -> Future.failedFuture(err))))
@@ -124,7 +124,7 @@ public final class VectorStoreVerticle extends VerticleBase {
     List<String> join = VectorBodies.fileIds(body, "join_file_ids");
     List<String> leave = VectorBodies.fileIds(body, "left_file_ids");
     return db.update(tenant, id, BusBodies.optString(body, "name"), BusBodies.optString(body, "description"),
-        clearDescription, BusBodies.optObject(body, "metadata"), BusBodies.optObject(body, "expires_after"), join,
+        clearDescription, BusBodies.optObject(body, "metadata"), Expiry.policy(body), join,
         leave)
       .compose(joined -> joined.isEmpty() ? Future.<Void>succeededFuture()
         : tasks.ensure(tenant, VectorStoreIds.vectorizeTask(id), id))

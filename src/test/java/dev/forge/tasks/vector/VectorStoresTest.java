@@ -13,6 +13,7 @@ import dev.forge.tasks.support.TestDatabase;
 import dev.forge.tasks.support.TestNodes;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgConnectOptions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -34,6 +35,7 @@ import io.vertx.core.http.HttpMethod;
 class VectorStoresTest {
 
   static LiveNode live;
+  static PgConnectOptions db;
   static VectorClient alpha;
   static VectorClient beta;
   /** The corpus uploaded once for tenant alpha: file name to file id. */
@@ -41,7 +43,8 @@ class VectorStoresTest {
 
   @BeforeAll
   static void start() throws Exception {
-    live = LiveNode.start(TestNodes.config(TestDatabase.freshDatabase(),
+    db = TestDatabase.freshDatabase();
+    live = LiveNode.start(TestNodes.config(db,
       Map.of("TASKS_API_KEYS", "alpha=key-alpha,beta=key-beta")));
     alpha = new VectorClient(live.http, live.config.httpPort(), "key-alpha");
     beta = new VectorClient(live.http, live.config.httpPort(), "key-beta");
@@ -285,5 +288,66 @@ class VectorStoresTest {
       .allMatch(s -> ((JsonObject) s).getString("id").equals("vs_private")));
     assertEquals(1, beta.ok(GET, "/v1/vector_stores/vs_private", null).getJsonObject("file_counts").getInteger("total"));
     assertEquals(1, alpha.ok(GET, "/v1/vector_stores/vs_private", null).getJsonObject("file_counts").getInteger("total"));
+  }
+  @Test
+  void aStoreIdleLongerThanItsExpiresAfterIsExpiredAndRefusesSearchesUntilModified() throws Exception {
+    String bees = CORPUS.get("bees.txt");
+    JsonObject created = alpha.ok(POST, "/v1/vector_stores", new JsonObject().put("id", "vs_expiring")
+      .put("file_ids", new JsonArray().add(bees)).put("expires_after", new JsonObject().put("anchor", "last_active_at")
+        .put("days", 2)));
+    assertEquals(created.getLong("last_active_at") + 2 * 86_400, created.getLong("expires_at"), created.encode());
+    assertEquals(new JsonObject().put("anchor", "last_active_at").put("days", 2), created.getJsonObject("expires_after"));
+    assertEquals("completed", alpha.until("create-vs_expiring", 180, "completed", "failed").getString("status"));
+    assertFalse(alpha.search("vs_expiring", "bees in winter", null).getJsonArray("data").isEmpty());
+    // A store without a policy never expires.
+    JsonObject plain = alpha.ok(POST, "/v1/vector_stores", new JsonObject().put("id", "vs_not_expiring"));
+    assertEquals(null, plain.getValue("expires_at"), plain.encode());
+
+    // Three days idle: past its expiry.
+    TestDatabase.sql(db, "UPDATE vector_stores SET last_active_at = now() - interval '3 days' WHERE id = 'vs_expiring'");
+    JsonObject store = alpha.ok(GET, "/v1/vector_stores/vs_expiring", null);
+    assertEquals("expired", store.getString("status"), store.encode());
+    assertTrue(store.getLong("expires_at") <= System.currentTimeMillis() / 1000, store.encode());
+    JsonObject refused = alpha.json(409, POST, "/v1/vector_stores/vs_expiring/search",
+      new JsonObject().put("query", "bees in winter"));
+    assertEquals("vector_store_expired", refused.getJsonObject("error").getString("code"), refused.encode());
+    assertEquals("expired", alpha.ok(GET, "/v1/vector_stores/vs_expiring", null).getString("status"),
+      "a refused search is no activity");
+
+    // One day idle is within the policy: a search counts as activity and moves expires_at on.
+    TestDatabase.sql(db, "UPDATE vector_stores SET last_active_at = now() - interval '1 day' WHERE id = 'vs_expiring'");
+    long before = alpha.ok(GET, "/v1/vector_stores/vs_expiring", null).getLong("expires_at");
+    assertFalse(alpha.search("vs_expiring", "bees in winter", null).getJsonArray("data").isEmpty());
+    JsonObject touched = waitForActivity("vs_expiring", before);
+    assertEquals("completed", touched.getString("status"), touched.encode());
+
+    // Expired again; a modify makes it active, and it searches again.
+    TestDatabase.sql(db, "UPDATE vector_stores SET last_active_at = now() - interval '3 days' WHERE id = 'vs_expiring'");
+    JsonObject modified = alpha.ok(POST, "/v1/vector_stores/vs_expiring", new JsonObject().put("name", "revived"));
+    assertEquals("completed", modified.getString("status"), modified.encode());
+    assertFalse(alpha.search("vs_expiring", "bees in winter", null).getJsonArray("data").isEmpty());
+
+    // Only {"anchor": "last_active_at", "days": 1..365} is a policy.
+    for (Object bad : List.of(new JsonObject().put("anchor", "created_at").put("days", 2),
+      new JsonObject().put("anchor", "last_active_at").put("days", 0),
+      new JsonObject().put("anchor", "last_active_at").put("days", 366),
+      new JsonObject().put("anchor", "last_active_at").put("days", 1.5), "7 days")) {
+      JsonObject error = alpha.json(400, POST, "/v1/vector_stores", new JsonObject().put("expires_after", bad));
+      assertEquals("expires_after", error.getJsonObject("error").getString("param"), error.encode());
+      assertEquals("expires_after", alpha.json(400, POST, "/v1/vector_stores/vs_expiring",
+        new JsonObject().put("expires_after", bad)).getJsonObject("error").getString("param"));
+    }
+  }
+
+  /** The store once a search's mark of activity (not waited for by the search) has landed. */
+  static JsonObject waitForActivity(String id, long expiresAtBefore) throws Exception {
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    JsonObject store = alpha.ok(GET, "/v1/vector_stores/" + id, null);
+    while (store.getLong("expires_at") <= expiresAtBefore && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+      store = alpha.ok(GET, "/v1/vector_stores/" + id, null);
+    }
+    assertTrue(store.getLong("expires_at") > expiresAtBefore + 86_000, store.encode());
+    return store;
   }
 }
