@@ -79,10 +79,10 @@ class VectorRescueProcessIT {
     long segments = count(db, "SELECT count(*) FROM file_segments WHERE file_id = '" + file + "'");
     onVictim.ok(POST, "/v1/vector_stores", new JsonObject().put("id", "vs_rescue")
       .put("file_ids", new JsonArray().add(file)));
-    // Kill it once some vectors are stored and most are not.
+    // Kill it once the first batch of vectors is stored (the job stores every STORE segments) and most are not.
     deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     long stored = 0;
-    while (stored < SegmentEmbedding.PAGE && System.nanoTime() < deadline) {
+    while (stored < SegmentEmbedding.STORE && System.nanoTime() < deadline) {
       victim.waitFor(100, TimeUnit.MILLISECONDS);
       stored = count(db, "SELECT count(*) FROM segment_vectors WHERE file_id = '" + file + "'");
     }
