@@ -17,6 +17,12 @@ public enum TaskStatus {
     return this == COMPLETED || this == FAILED || this == CANCELLED;
   }
 
+  /** Whether {@code s} names a terminal status (a change's status header, say); {@code false} for an unknown one. */
+  public static boolean terminalWire(String s) {
+    TaskStatus status = fromWire(s);
+    return status != null && status.terminal();
+  }
+
   /** The status for a wire name, or {@code null} when there is none. */
   public static TaskStatus fromWire(String s) {
     for (TaskStatus status : values()) {

@@ -124,8 +124,7 @@ public final class JobVerticle extends VerticleBase {
     RunningJob r = running.get(new TaskKey(m.headers().get(Addresses.HEADER_TENANT),
       m.headers().get(Addresses.HEADER_TASK_ID)));
     // Only a terminal state is final for every attempt; a lost lease shows in the reply to the next report.
-    TaskStatus status = TaskStatus.fromWire(m.headers().get(Addresses.HEADER_STATUS));
-    if (r != null && status != null && status.terminal()) {
+    if (r != null && TaskStatus.terminalWire(m.headers().get(Addresses.HEADER_STATUS))) {
       r.cancel();
     }
   }

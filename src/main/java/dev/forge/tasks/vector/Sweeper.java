@@ -43,8 +43,11 @@ final class Sweeper {
       && (id.startsWith(VectorStoreIds.CREATE_PREFIX) || id.startsWith(VectorStoreIds.VECTORIZE_PREFIX))) {
       String tenant = m.headers().get(Addresses.HEADER_TENANT);
       String storeId = id.substring(id.indexOf('-') + 1);
-      db.storesInProgress().onSuccess(list -> list.stream()
-        .filter(s -> s[0].equals(tenant) && s[1].equals(storeId)).forEach(s -> settle(s[0], s[1], s[2])));
+      db.storeInProgress(tenant, storeId).onSuccess(taskId -> {
+        if (taskId != null) {
+          settle(tenant, storeId, taskId);
+        }
+      });
     }
   }
 

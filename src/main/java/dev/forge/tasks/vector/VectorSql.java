@@ -177,6 +177,13 @@ final class VectorSql {
       FROM (SELECT DISTINCT tenant, store_id FROM vector_store_files WHERE status = 'in_progress' LIMIT 500) p
       JOIN vector_stores s ON s.tenant = p.tenant AND s.id = p.store_id""";
 
+  /** The store's task when the store {@code ($1, $2)} still has members in progress (no row otherwise). */
+  static final String STORE_IN_PROGRESS = """
+    SELECT s.task_id FROM vector_stores s
+     WHERE s.tenant = $1 AND s.id = $2
+       AND EXISTS (SELECT 1 FROM vector_store_files f
+                    WHERE f.tenant = s.tenant AND f.store_id = s.id AND f.status = 'in_progress')""";
+
   /**
    * Members whose task was cancelled or failed ($4 the status they get, $5 the reason): those
    * joined before the end of the second the task ended in ($3).

@@ -281,6 +281,12 @@ final class VectorStoreDb {
     });
   }
 
+  /** The store's task id when it still has members in progress, else {@code null}. */
+  Future<String> storeInProgress(String tenant, String id) {
+    return pool.preparedQuery(VectorSql.STORE_IN_PROGRESS).execute(Tuple.of(tenant, id))
+      .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString("task_id"));
+  }
+
   /** Ends the members joined before the second after {@code endedAtSecond} with {@code status}. */
   Future<Integer> cancelMembers(String tenant, String id, long endedAtSecond, String status, String error) {
     return pool.preparedQuery(VectorSql.END_MEMBERS).execute(Tuple.of(tenant, id, endedAtSecond + 1, status, error))

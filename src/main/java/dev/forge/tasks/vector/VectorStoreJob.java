@@ -159,7 +159,7 @@ public final class VectorStoreJob implements Job {
         String task = m.headers().get(Addresses.HEADER_TASK_ID);
         String status = m.headers().get(Addresses.HEADER_STATUS);
         if (task != null && task.startsWith("upload-") && tenant.equals(m.headers().get(Addresses.HEADER_TENANT))
-          && TaskStatus.fromWire(status) != null && TaskStatus.fromWire(status).terminal()) {
+          && TaskStatus.terminalWire(status)) {
           ended.release();
         }
       });
