@@ -7,6 +7,7 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
 import io.vertx.ext.web.Router;
@@ -72,7 +73,7 @@ final class EventRoutes {
         return;
       }
       long expires = (System.currentTimeMillis() + TICKET_TTL_MS) / 1000;
-      ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store")
+      ctx.response().setStatusCode(201).putHeader(HttpHeaders.CONTENT_TYPE, ApiHeaders.JSON).putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
         .end(new JsonObject().put("object", "event_ticket").put("ticket", ticket).put("expires_at", expires).toBuffer());
     });
   }
@@ -113,7 +114,7 @@ final class EventRoutes {
 
   private void events(RoutingContext ctx) {
     TenantEventStream.Filter filter;
-    String lastEventId = ctx.request().getHeader("Last-Event-ID");
+    String lastEventId = ctx.request().getHeader(ApiHeaders.LAST_EVENT_ID);
     try {
       // The list's status and type filters, with the list's rules; its paging parameters mean nothing here.
       MultiMap only = MultiMap.caseInsensitiveMultiMap();
@@ -147,7 +148,7 @@ final class EventRoutes {
         if (done.failed()) {
           HttpErrors.send(ctx, done.cause());
         } else {
-          ctx.response().putHeader("Content-Type", "application/json").end(done.result().body().toBuffer());
+          ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, ApiHeaders.JSON).end(done.result().body().toBuffer());
         }
       });
   }

@@ -4,6 +4,7 @@ import dev.forge.tasks.bus.Addresses;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -143,9 +144,9 @@ final class TenantEventStream implements TenantWatchers.Listener {
         return;
       }
       response.setChunked(true)
-        .putHeader("Content-Type", "text/event-stream; charset=utf-8")
-        .putHeader("Cache-Control", "no-cache")
-        .putHeader("X-Accel-Buffering", "no")
+        .putHeader(HttpHeaders.CONTENT_TYPE, ApiHeaders.EVENT_STREAM)
+        .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
+        .putHeader(ApiHeaders.X_ACCEL_BUFFERING, "no")
         .drainHandler(v -> flush());
       response.write(Buffer.buffer("retry: 2000\n\n")); // sends the headers now: the client knows it is subscribed
       keepAlive = feed.vertx().setPeriodic(feed.keepAliveMs(), t -> response.write(KEEP_ALIVE));
