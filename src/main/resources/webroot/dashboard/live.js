@@ -7,16 +7,15 @@
 import { api } from './api.js';
 
 export class LiveStream {
-  constructor({ onTask, onDeleted, onState, onReconnected }) {
-    this.onTask = onTask;
-    this.onDeleted = onDeleted;
-    this.onState = onState;
-    this.onReconnected = onReconnected;
-    this.lastEventId = null;
-    this.source = null;
-    this.retryMs = 1000;
-    this.stopped = false;
-    this.opened = false;
+  lastEventId = null;
+  source = null;
+  retryMs = 1000;
+  stopped = false;
+  opened = false;
+
+  /** handlers: { onTask(task), onDeleted(deleted), onState(state), onReconnected() (optional) }. */
+  constructor(handlers) {
+    this.handlers = handlers;
   }
 
   async start() {
@@ -37,12 +36,12 @@ export class LiveStream {
     if (this.stopped) {
       return;
     }
-    this.onState('connecting');
+    this.handlers.onState('connecting');
     let ticket;
     try {
       ticket = (await api('POST', '/v1/events/tickets')).ticket;
     } catch (err) {
-      this.onState(err.status === 401 ? 'unauthorized' : 'offline', err);
+      this.handlers.onState(err.status === 401 ? 'unauthorized' : 'offline', err);
       if (err.status !== 401) {
         this.schedule();
       }
@@ -58,24 +57,24 @@ export class LiveStream {
       const again = this.opened;
       this.opened = true;
       this.retryMs = 1000;
-      this.onState('live');
-      if (again && this.onReconnected) {
-        this.onReconnected();
+      this.handlers.onState('live');
+      if (again && this.handlers.onReconnected) {
+        this.handlers.onReconnected();
       }
     });
     source.addEventListener('task.updated', (e) => {
       if (e.lastEventId) {
         this.lastEventId = e.lastEventId;
       }
-      this.onTask(JSON.parse(e.data));
+      this.handlers.onTask(JSON.parse(e.data));
     });
-    source.addEventListener('task.deleted', (e) => this.onDeleted(JSON.parse(e.data)));
+    source.addEventListener('task.deleted', (e) => this.handlers.onDeleted(JSON.parse(e.data)));
     source.addEventListener('error', () => {
       // Never let the browser retry on its own: the ticket in the URL is spent.
       source.close();
       if (this.source === source) {
         this.source = null;
-        this.onState('offline');
+        this.handlers.onState('offline');
         this.schedule();
       }
     });

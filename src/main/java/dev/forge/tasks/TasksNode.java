@@ -14,9 +14,7 @@ import dev.forge.tasks.job.CpuBudget;
 import dev.forge.tasks.job.DocumentAnalysisJob;
 import dev.forge.tasks.job.Job;
 import dev.forge.tasks.job.JobVerticle;
-import dev.forge.tasks.job.NoopJob;
-import dev.forge.tasks.job.SleepJob;
-import dev.forge.tasks.job.SpinJob;
+import dev.forge.tasks.job.SyntheticJob;
 import dev.forge.tasks.task.Migrations;
 import dev.forge.tasks.task.StoreVerticle;
 import dev.forge.tasks.bus.TaskIds;
@@ -45,6 +43,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,14 +57,11 @@ public final class TasksNode {
   private static final Logger LOG = LoggerFactory.getLogger(TasksNode.class);
 
   /** The job types this build can run, by type. */
-  public static final Map<String, Job> BUILT_IN_JOBS = Map.of(
-    DocumentAnalysisJob.TYPE, new DocumentAnalysisJob(),
-    FileProcessingJob.TYPE, new FileProcessingJob(),
-    VectorStoreJob.CREATION, new VectorStoreJob(VectorStoreJob.CREATION),
-    VectorStoreJob.VECTORIZATION, new VectorStoreJob(VectorStoreJob.VECTORIZATION),
-    NoopJob.TYPE, new NoopJob(),
-    SleepJob.TYPE, new SleepJob(),
-    SpinJob.TYPE, new SpinJob());
+  public static final Map<String, Job> BUILT_IN_JOBS = Stream.of(
+      new DocumentAnalysisJob(), new FileProcessingJob(),
+      new VectorStoreJob(VectorStoreJob.CREATION), new VectorStoreJob(VectorStoreJob.VECTORIZATION),
+      SyntheticJob.NOOP, SyntheticJob.SLEEP, SyntheticJob.SPIN)
+    .collect(Collectors.toUnmodifiableMap(Job::type, job -> job));
 
   /** How long an upload may stay unfinished before the files store drops it (a node died mid-upload). */
   private static final long FILES_ABANDONED_AFTER_MS = 3_600_000;

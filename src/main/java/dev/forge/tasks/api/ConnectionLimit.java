@@ -99,19 +99,12 @@ public final class ConnectionLimit {
     return max;
   }
 
-  /** Connections open now. */
-  public int open() {
-    return open.get();
+  /** The counters at one moment: connections open now, and accepted (counted in) and refused since start. */
+  public record Counts(int open, long accepted, long refused) {
   }
 
-  /** Connections accepted (and counted in) since start. */
-  public long accepted() {
-    return accepted.sum();
-  }
-
-  /** Connections refused since start. */
-  public long refused() {
-    return refused.sum();
+  public Counts counts() {
+    return new Counts(open.get(), accepted.sum(), refused.sum());
   }
 
   /** Connections closed since start because the client was too slow in {@code phase}. */

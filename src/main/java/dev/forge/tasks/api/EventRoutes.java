@@ -7,14 +7,13 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.LinkedHashSet;
-import java.util.Set;
 
 /**
  * The tenant-wide routes: {@code GET /v1/events} (see {@link TenantEventStream}),
@@ -35,18 +34,16 @@ final class EventRoutes {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Vertx vertx;
-  private final TenantWatchers watchers;
   private final DeliveryOptions busOptions;
-  private final long keepAliveMs;
-  private final long replayWindowMs;
+  private final TenantEventStream.Feed feed;
 
   EventRoutes(Vertx vertx, Watchers watchers, long busTimeoutMs, long keepAliveMs) {
     this.vertx = vertx;
-    this.watchers = new TenantWatchers(vertx, watchers);
     this.busOptions = new DeliveryOptions().setSendTimeout(busTimeoutMs);
-    this.keepAliveMs = keepAliveMs;
     // Postgres' statement_timeout is busTimeoutMs - 500: no write takes longer to commit than this.
-    this.replayWindowMs = busTimeoutMs + 1000;
+    long replayWindowMs = busTimeoutMs + 1000;
+    this.feed = new TenantEventStream.Feed(vertx, new TenantWatchers(vertx, watchers), keepAliveMs, replayWindowMs,
+      query -> vertx.eventBus().<JsonObject>request(Addresses.EVENTS_REPLAY, query, busOptions).map(m -> m.body()));
   }
 
   /** The handler that must run before authentication: a valid ticket names the tenant instead of a key. */
@@ -76,7 +73,7 @@ final class EventRoutes {
         return;
       }
       long expires = (System.currentTimeMillis() + TICKET_TTL_MS) / 1000;
-      ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store")
+      ctx.response().setStatusCode(201).putHeader(HttpHeaders.CONTENT_TYPE, ApiHeaders.JSON).putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
         .end(new JsonObject().put("object", "event_ticket").put("ticket", ticket).put("expires_at", expires).toBuffer());
     });
   }
@@ -116,21 +113,13 @@ final class EventRoutes {
   }
 
   private void events(RoutingContext ctx) {
-    Set<String> statuses = null;
-    String type;
-    String lastEventId = ctx.request().getHeader("Last-Event-ID");
+    TenantEventStream.Filter filter;
+    String lastEventId = ctx.request().getHeader(ApiHeaders.LAST_EVENT_ID);
     try {
       // The list's status and type filters, with the list's rules; its paging parameters mean nothing here.
       MultiMap only = MultiMap.caseInsensitiveMultiMap();
       only.add("status", ctx.queryParams().getAll("status")).add("type", ctx.queryParams().getAll("type"));
-      JsonObject filters = QueryParams.listQuery(only);
-      if (filters.getJsonArray("status") != null) {
-        statuses = new LinkedHashSet<>();
-        for (Object s : filters.getJsonArray("status")) {
-          statuses.add((String) s);
-        }
-      }
-      type = filters.getString("type");
+      filter = TenantEventStream.Filter.of(QueryParams.listQuery(only));
       String fromQuery = QueryParams.single(ctx.queryParams(), "last_event_id");
       if (lastEventId == null) {
         lastEventId = fromQuery;
@@ -139,9 +128,7 @@ final class EventRoutes {
       HttpErrors.send(ctx, e.error());
       return;
     }
-    new TenantEventStream(vertx, watchers, ctx, ctx.get(TaskRoutes.TENANT), statuses, type, keepAliveMs, replayWindowMs,
-      query -> vertx.eventBus().<JsonObject>request(Addresses.EVENTS_REPLAY, query, busOptions).map(m -> m.body()))
-      .start(lastEventId);
+    new TenantEventStream(feed, ctx, filter).start(lastEventId);
   }
 
   private void counts(RoutingContext ctx) {
@@ -161,7 +148,7 @@ final class EventRoutes {
         if (done.failed()) {
           HttpErrors.send(ctx, done.cause());
         } else {
-          ctx.response().putHeader("Content-Type", "application/json").end(done.result().body().toBuffer());
+          ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, ApiHeaders.JSON).end(done.result().body().toBuffer());
         }
       });
   }

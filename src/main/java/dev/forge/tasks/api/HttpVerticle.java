@@ -9,7 +9,6 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -114,7 +113,7 @@ public final class HttpVerticle extends VerticleBase {
 
     router.errorHandler(404, ctx -> HttpErrors.send(ctx, HttpErrors.routeNotFound(ctx)));
     router.errorHandler(405, ctx -> {
-      String allow = allowed(ctx.request().path());
+      String allow = AllowedMethods.of(router, ctx.request().path());
       ctx.response().putHeader(HttpHeaders.ALLOW, allow);
       HttpErrors.send(ctx, HttpErrors.methodNotAllowed(ctx, allow));
     });
@@ -202,33 +201,4 @@ public final class HttpVerticle extends VerticleBase {
     vertx.eventBus().request(Addresses.PING, new JsonObject(), new DeliveryOptions().setSendTimeout(settings.busTimeoutMs()))
       .onSuccess(ok -> JsonExchange.send(ctx, new JsonObject().put("status", "ready").put("database", "ok")))
       .onFailure(err -> HttpErrors.send(ctx, err));
-  }
-
-  private static String allowed(String path) {
-    if (path.startsWith("/v1/webhooks")) {
-      return WebhookRoutes.allowed(path);
-    }
-    if (path.equals("/v1/tasks") || path.equals("/v1/tasks/")) {
-      return "GET, POST";
-    }
-    if (path.endsWith("/cancel")) {
-      return "POST";
-    }
-    if (path.equals("/v1/events/tickets")) {
-      return "POST";
-    }
-    if (path.endsWith("/events")) {
-      return "GET";
-    }
-    if (path.startsWith("/v1/vector_stores")) {
-      return VectorStoreRoutes.allowed(path);
-    }
-    if (path.startsWith("/v1/files")) {
-      return path.endsWith("/content") ? "GET, POST" : path.startsWith("/v1/files/") ? "GET, DELETE" : "GET, POST";
-    }
-    if (path.startsWith("/v1/tasks/")) {
-      return "GET, DELETE";
-    }
-    return HttpMethod.GET.name();
-  }
-}
+  }}

@@ -4,12 +4,14 @@ import dev.forge.tasks.bus.Addresses;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
@@ -24,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * <p>Resume: {@code updated_at} is set by Postgres, one clock for the whole cluster, so it orders
  * changes across nodes without a counter of its own. A client that comes back with
  * {@code Last-Event-ID} (or {@code ?last_event_id=}) gets, from the store, the current state of
- * every task changed at or after that second minus {@link #replayWindowMs} (a write in flight when
+ * every task changed at or after that second minus {@link Feed#replayWindowMs()} (a write in flight when
  * the last event was sent may commit with an earlier {@code updated_at}), oldest first, then the
  * live changes held meanwhile. So a resumed client sees each task's newest state at least once;
  * it may see a state twice, never misses one, but never sees a deleted task again.
@@ -57,15 +59,56 @@ final class TenantEventStream implements TenantWatchers.Listener {
   private record Sent(long seq, long version) {
   }
 
-  private final Vertx vertx;
-  private final TenantWatchers watchers;
+  /**
+   * What every stream of one HTTP verticle shares: its tenant watchers, the keep-alive interval,
+   * how far before the resumed event a replay starts, and {@code replay}, which sends a request to
+   * {@link Addresses#EVENTS_REPLAY}.
+   */
+  record Feed(Vertx vertx, TenantWatchers watchers, long keepAliveMs, long replayWindowMs,
+              Function<JsonObject, Future<JsonObject>> replay) {
+  }
+
+  /**
+   * Which changes a stream sends: tasks of {@code type} (null: all) in one of {@code statuses}
+   * (null: all); a deletion of a task of that type whatever its status.
+   */
+  record Filter(Set<String> statuses, String type) {
+
+    /** The filter of a list query's {@code status} and {@code type} (as {@link QueryParams#listQuery} checks them). */
+    static Filter of(JsonObject query) {
+      JsonArray status = query.getJsonArray("status");
+      Set<String> statuses = null;
+      if (status != null) {
+        statuses = new LinkedHashSet<>();
+        for (Object s : status) {
+          statuses.add((String) s);
+        }
+      }
+      return new Filter(statuses, query.getString("type"));
+    }
+
+    boolean hasType(JsonObject trace) {
+      return type == null || type.equals(trace.getString("type"));
+    }
+
+    boolean hasStatus(String status) {
+      return statuses == null || statuses.contains(status);
+    }
+
+    /** {@code query} with this filter in the form of {@link Addresses#EVENTS_REPLAY}. */
+    JsonObject addTo(JsonObject query) {
+      query.put("type", type);
+      if (statuses != null) {
+        query.put("status", new JsonArray(statuses.stream().toList()));
+      }
+      return query;
+    }
+  }
+
+  private final Feed feed;
   private final RoutingContext ctx;
   private final String tenant;
-  private final Set<String> statuses;
-  private final String type;
-  private final long keepAliveMs;
-  private final long replayWindowMs;
-  private final Function<JsonObject, Future<JsonObject>> store;
+  private final Filter filter;
   private final LinkedHashMap<String, Event> backlog = new LinkedHashMap<>();
   private final LinkedHashMap<String, Sent> sent = new LinkedHashMap<>();
   /** Changes wait in the backlog until the response is open and any replay has been written. */
@@ -74,28 +117,19 @@ final class TenantEventStream implements TenantWatchers.Listener {
   private long keepAlive = -1;
   private boolean done;
 
-  /**
-   * A stream of {@code tenant}'s changes with the given filters (null: all); {@code store} sends a
-   * request to {@link Addresses#EVENTS_REPLAY}.
-   */
-  TenantEventStream(Vertx vertx, TenantWatchers watchers, RoutingContext ctx, String tenant, Set<String> statuses, String type,
-                    long keepAliveMs, long replayWindowMs, Function<JsonObject, Future<JsonObject>> store) {
-    this.vertx = vertx;
-    this.watchers = watchers;
+  /** The stream of {@code ctx}'s tenant (as authentication set it), under {@code filter}. */
+  TenantEventStream(Feed feed, RoutingContext ctx, Filter filter) {
+    this.feed = feed;
     this.ctx = ctx;
-    this.tenant = tenant;
-    this.statuses = statuses;
-    this.type = type;
-    this.keepAliveMs = keepAliveMs;
-    this.replayWindowMs = replayWindowMs;
-    this.store = store;
+    this.tenant = ctx.get(TaskRoutes.TENANT);
+    this.filter = filter;
   }
 
   /** Subscribes first, then replays from {@code lastEventId} (may be null: live changes only). */
   void start(String lastEventId) {
     HttpServerResponse response = ctx.response();
     response.closeHandler(v -> finish());
-    watchers.add(tenant, this).onComplete(added -> {
+    feed.watchers().add(tenant, this).onComplete(added -> {
       if (added.failed()) {
         finish();
         HttpErrors.send(ctx, added.cause());
@@ -110,15 +144,15 @@ final class TenantEventStream implements TenantWatchers.Listener {
         return;
       }
       response.setChunked(true)
-        .putHeader("Content-Type", "text/event-stream; charset=utf-8")
-        .putHeader("Cache-Control", "no-cache")
-        .putHeader("X-Accel-Buffering", "no")
+        .putHeader(HttpHeaders.CONTENT_TYPE, ApiHeaders.EVENT_STREAM)
+        .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
+        .putHeader(ApiHeaders.X_ACCEL_BUFFERING, "no")
         .drainHandler(v -> flush());
       response.write(Buffer.buffer("retry: 2000\n\n")); // sends the headers now: the client knows it is subscribed
-      keepAlive = vertx.setPeriodic(keepAliveMs, t -> response.write(KEEP_ALIVE));
+      keepAlive = feed.vertx().setPeriodic(feed.keepAliveMs(), t -> response.write(KEEP_ALIVE));
       Long since = resumeSecond(lastEventId);
       if (since != null) {
-        replay(Math.max(0, since * 1_000_000 - replayWindowMs * 1000), 0);
+        replay(Math.max(0, since * 1_000_000 - feed.replayWindowMs() * 1000), 0);
       } else {
         holding = false;
         flush();
@@ -139,12 +173,9 @@ final class TenantEventStream implements TenantWatchers.Listener {
   }
 
   private void replay(long sinceUs, long afterSeq) {
-    JsonObject query = new JsonObject().put("tenant", tenant).put("since_us", sinceUs).put("after_seq", afterSeq)
-      .put("limit", REPLAY_PAGE).put("type", type);
-    if (statuses != null) {
-      query.put("status", new JsonArray(statuses.stream().toList()));
-    }
-    store.apply(query).onComplete(got -> {
+    JsonObject query = filter.addTo(new JsonObject().put("tenant", tenant).put("since_us", sinceUs).put("after_seq", afterSeq)
+      .put("limit", REPLAY_PAGE));
+    feed.replay().apply(query).onComplete(got -> {
       if (done) {
         return;
       }
@@ -179,14 +210,14 @@ final class TenantEventStream implements TenantWatchers.Listener {
       return;
     }
     JsonObject trace = change.trace();
-    if (type != null && !type.equals(trace.getString("type"))) {
+    if (!filter.hasType(trace)) {
       return;
     }
     if (change.deleted()) {
       Buffer data = new JsonObject().put("id", change.taskId()).put("object", "task.deleted").put("deleted", true).toBuffer();
       offer(new Event(change.taskId(), change.seq(), change.version(), true,
         Buffer.buffer().appendString("event: task.deleted\ndata: ").appendBuffer(data).appendString("\n\n")));
-    } else if (statuses == null || statuses.contains(change.status())) {
+    } else if (filter.hasStatus(change.status())) {
       offer(updated(trace, change.seq(), change.version()));
     }
   }
@@ -260,9 +291,9 @@ final class TenantEventStream implements TenantWatchers.Listener {
   private void finish() {
     if (!done) {
       done = true;
-      watchers.remove(tenant, this);
+      feed.watchers().remove(tenant, this);
       if (keepAlive != -1) {
-        vertx.cancelTimer(keepAlive);
+        feed.vertx().cancelTimer(keepAlive);
       }
       backlog.clear();
     }

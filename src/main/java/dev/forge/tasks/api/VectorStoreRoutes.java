@@ -49,20 +49,6 @@ final class VectorStoreRoutes {
     router.get("/v1/vector_stores/:id/summary").handler(this::summary);
   }
 
-  /** The methods a vector-store path allows, for 405 replies. */
-  static String allowed(String path) {
-    if (path.equals("/v1/vector_stores") || path.equals("/v1/vector_stores/")) {
-      return "GET, POST";
-    }
-    if (path.endsWith("/search")) {
-      return "POST";
-    }
-    if (path.endsWith("/files") || path.endsWith("/summary")) {
-      return "GET";
-    }
-    return "GET, POST, DELETE";
-  }
-
   /** Adds {@code vector_store_ids} (the stores holding the file) to a document of {@code /v1/files/{id}/content}. */
   static Future<JsonObject> withStoreIds(Vertx vertx, DeliveryOptions bus, String tenant, JsonObject document) {
     return vertx.eventBus().<JsonObject>request(Addresses.VECTOR_STORES_OF_FILE,

@@ -39,20 +39,6 @@ final class WebhookRoutes {
       .handler(ctx -> forward(ctx, Addresses.WEBHOOK_RETRY, byId(ctx).put("delivery", ctx.pathParam("delivery"))));
   }
 
-  /** The methods a {@code /v1/webhooks} path answers, for a 405's {@code Allow}. */
-  static String allowed(String path) {
-    if (path.equals("/v1/webhooks") || path.equals("/v1/webhooks/")) {
-      return "GET, POST";
-    }
-    if (path.endsWith("/retry")) {
-      return "POST";
-    }
-    if (path.endsWith("/deliveries")) {
-      return "GET";
-    }
-    return "GET, POST, DELETE";
-  }
-
   private void create(RoutingContext ctx) {
     JsonObject body = JsonExchange.body(ctx, null);
     if (body != null) {

@@ -4,16 +4,16 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Reads {@code conf/config.json} (or the file named by {@code TASKS_CONFIG}), then lets environment
@@ -22,62 +22,13 @@ import java.util.Set;
  */
 public final class ConfigLoader {
 
-  /** Every setting: JSON key, environment variable, default (null = unset). */
-  private static final String[][] SETTINGS = {
-    {"httpHost", "HTTP_HOST", "0.0.0.0"},
-    {"httpPort", "HTTP_PORT", "10000"},
-    {"httpInstances", "TASKS_HTTP_INSTANCES", "2"},
-    {"bodyLimitBytes", "TASKS_BODY_LIMIT_BYTES", "1048576"},
-    {"maxWaiters", "TASKS_MAX_WAITERS", "50000"},
-    {"sseKeepAliveMs", "TASKS_SSE_KEEPALIVE_MS", "15000"},
-    {"pgHost", "PGHOST", null},
-    {"pgPort", "PGPORT", "5432"},
-    {"pgDatabase", "PGDATABASE", "postgres"},
-    {"pgUser", "PGUSER", "postgres"},
-    {"pgPassword", "PGPASSWORD", null},
-    {"pgPoolSize", "TASKS_PG_POOL_SIZE", "16"},
-    {"dataDir", "TASKS_DATA_DIR", "./data"},
-    {"apiKeys", "TASKS_API_KEYS", null},
-    {"cluster", "TASKS_CLUSTER", "false"},
-    {"clusterHost", "TASKS_CLUSTER_HOST", "127.0.0.1"},
-    {"clusterPort", "TASKS_CLUSTER_PORT", "5701"},
-    {"clusterMembers", "TASKS_CLUSTER_MEMBERS", null},
-    {"busTimeoutMs", "TASKS_BUS_TIMEOUT_MS", "5000"},
-    {"storeInstances", "TASKS_STORE_INSTANCES", "2"},
-    {"storeThreading", "TASKS_STORE_THREADING", "event-loop"},
-    {"taskTypes", "TASKS_TYPES", "document_analysis,file_processing,vector_store_creation,vectorization"},
-    {"jobTypes", "TASKS_JOB_TYPES", "document_analysis,file_processing,vector_store_creation,vectorization"},
-    {"jobConcurrency", "TASKS_JOB_CONCURRENCY", "4"},
-    {"jobTimeoutMs", "TASKS_JOB_TIMEOUT_MS", "600000"},
-    {"jobPollMs", "TASKS_JOB_POLL_MS", "1000"},
-    {"progressFlushMs", "TASKS_PROGRESS_FLUSH_MS", "200"},
-    {"leaseMs", "TASKS_LEASE_MS", "30000"},
-    {"retryBaseMs", "TASKS_RETRY_BASE_MS", "1000"},
-    {"defaultMaxAttempts", "TASKS_MAX_ATTEMPTS", "3"},
-    {"retentionCompletedS", "TASKS_RETENTION_COMPLETED_S", "604800"},
-    {"retentionCancelledS", "TASKS_RETENTION_CANCELLED_S", "604800"},
-    {"retentionFailedS", "TASKS_RETENTION_FAILED_S", "2592000"},
-    {"retentionIntervalMs", "TASKS_RETENTION_INTERVAL_MS", "60000"},
-    {"cacheMaxEntries", "TASKS_CACHE_MAX_ENTRIES", "1000000"},
-    // No default: entries never expire on a node alone, and after 10 s in a cluster (see cacheTtl()).
-    {"cacheTtlMs", "TASKS_CACHE_TTL_MS", null},
-    {"benchRoutes", "TASKS_BENCH_ROUTES", "false"},
-    // No default: the machine's cores less one (CpuBudget.defaultPermits()).
-    {"jobCpuBudget", "TASKS_JOB_CPU_BUDGET", null},
-    {"clusterName", "TASKS_CLUSTER_NAME", "tasks"},
-    {"fileMaxBytes", "TASKS_FILE_MAX_BYTES", "67108864"},
-    {"httpRequestTimeoutMs", "TASKS_HTTP_REQUEST_TIMEOUT_MS", "10000"},
-    {"httpIdleTimeoutMs", "TASKS_HTTP_IDLE_TIMEOUT_MS", "75000"},
-    {"httpMaxConnections", "TASKS_HTTP_MAX_CONNECTIONS", "20000"},
-    {"rateLimit", "TASKS_RATE_LIMIT", null},
-    {"webhookAllowedHosts", "TASKS_WEBHOOK_ALLOWED_HOSTS", null},
-    {"clusterBusPort", "TASKS_CLUSTER_BUS_PORT", "0"},
-    {"webhookRetryForMs", "TASKS_WEBHOOK_RETRY_FOR_MS", "86400000"},
-    {"webhookTimeoutMs", "TASKS_WEBHOOK_TIMEOUT_MS", "10000"},
-    {"webhookRetryBaseMs", "TASKS_WEBHOOK_RETRY_BASE_MS", "5000"},
-    // No default: webhook calls trust the JVM's authorities alone.
-    {"webhookTrustPem", "TASKS_WEBHOOK_TRUST_PEM", null},
-  };
+  /**
+   * Every setting, in the order of the README's table: its JSON key, its environment variable
+   * ({@code env}) and its {@code default} (null: unset), written as in {@code conf/config.json}.
+   * Read once from the classpath: the one place a default is written ({@code ConfigLoaderTest}
+   * holds the README's table and the shipped {@code conf/config.json} to it).
+   */
+  private static final JsonObject SETTINGS = readSettings();
 
   private final Map<String, String> values = new LinkedHashMap<>();
   private final Map<String, String> sources = new LinkedHashMap<>();
@@ -103,34 +54,51 @@ public final class ConfigLoader {
   }
 
   /** The configuration from a JSON object and an environment; the environment wins. */
-  public static TasksConfig load(JsonObject json, Map<String, String> env) {
+  public static TasksConfig load(JsonObject json, Map<String, String> environment) {
     ConfigLoader c = new ConfigLoader();
-    Set<String> known = new HashSet<>();
-    for (String[] s : SETTINGS) {
-      known.add(s[0]);
-      String value = s[2];
+    for (String key : SETTINGS.fieldNames()) {
+      JsonObject setting = SETTINGS.getJsonObject(key);
+      String value = text(setting.getValue("default"));
       String source = "default";
-      if (json.containsKey(s[0]) && json.getValue(s[0]) != null) {
-        Object v = json.getValue(s[0]);
-        value = v instanceof JsonArray a ? String.join(",", a.stream().map(String::valueOf).toList())
-          : String.valueOf(v);
-        source = "config key '" + s[0] + "'";
+      if (json.getValue(key) != null) {
+        value = text(json.getValue(key));
+        source = "config key '" + key + "'";
       }
-      String fromEnv = env.get(s[1]);
+      String env = setting.getString("env");
+      String fromEnv = environment.get(env);
       if (fromEnv != null) {
         // Set but empty means "none" (TASKS_JOB_TYPES= runs no job; PGHOST= uses the embedded database).
         value = fromEnv.isEmpty() ? null : fromEnv;
-        source = "environment variable " + s[1];
+        source = "environment variable " + env;
       }
-      c.values.put(s[0], value);
-      c.sources.put(s[0], source);
+      c.values.put(key, value);
+      c.sources.put(key, source);
     }
     for (String key : json.fieldNames()) {
-      if (!known.contains(key)) {
+      if (!SETTINGS.containsKey(key)) {
         throw new IllegalArgumentException("Unknown config key '" + key + "' in the config file");
       }
     }
     return c.build();
+  }
+
+  private static JsonObject readSettings() {
+    try (InputStream in = ConfigLoader.class.getResourceAsStream("/config/settings.json")) {
+      if (in == null) {
+        throw new IllegalStateException("config/settings.json is not on the classpath");
+      }
+      return new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read config/settings.json from the classpath", e);
+    }
+  }
+
+  /** A value of the file or a default as text, as an environment variable would give it: a list comma-separated. */
+  private static String text(Object v) {
+    if (v == null) {
+      return null;
+    }
+    return v instanceof JsonArray a ? String.join(",", a.stream().map(String::valueOf).toList()) : String.valueOf(v);
   }
 
   private TasksConfig build() {

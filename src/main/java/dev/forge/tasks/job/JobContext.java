@@ -26,7 +26,9 @@ public interface JobContext {
    * @throws JobCancelledException when the task was cancelled or this attempt lost its lease
    * @throws IllegalArgumentException when {@code progress} is not a number in [0, 1]
    */
-  void progress(double progress);
+  default void progress(double progress) {
+    progress(progress, null);
+  }
 
   /** Reports progress and data keys to merge into the task's data (such as {@code stage}). */
   void progress(double progress, JsonObject data);

@@ -57,6 +57,7 @@ public final class JobVerticle extends VerticleBase {
   private final String worker;
   private final Map<TaskKey, RunningJob> running = new HashMap<>();
   private DeliveryOptions bus;
+  private RunningJob.Host host;
   private WorkerExecutor threads;
   private boolean claiming;
   private boolean claimAgain;
@@ -75,6 +76,7 @@ public final class JobVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     bus = new DeliveryOptions().setSendTimeout(settings.busTimeoutMs());
+    host = new RunningJob.Host(vertx, context, bus, settings.flushMs(), settings.cpu());
     threads = vertx.createSharedWorkerExecutor("jobs-" + job.type(), limit, settings.timeoutMs(), TimeUnit.MILLISECONDS);
     var available = vertx.eventBus().<JsonObject>consumer(Addresses.JOB_AVAILABLE, m -> {
       if (job.type().equals(m.body().getString("type"))) {
@@ -170,17 +172,17 @@ public final class JobVerticle extends VerticleBase {
   }
 
   private void start(JsonObject claimed) {
-    RunningJob r = new RunningJob(vertx, context, bus, claimed, settings.flushMs(), settings.cpu());
-    running.put(new TaskKey(r.tenant(), r.taskId()), r);
-    LOG.debug("Task {} ({}) attempt {} started by {}", r.taskId(), job.type(), r.attempt(), worker);
+    RunningJob r = new RunningJob(host, ClaimedJob.from(claimed));
+    running.put(new TaskKey(r.claim().tenant(), r.claim().taskId()), r);
+    LOG.debug("Task {} ({}) attempt {} started by {}", r.claim().taskId(), job.type(), r.claim().attempt(), worker);
     long timeout = vertx.setTimer(settings.timeoutMs(), t -> {
       if (!r.finished()) {
-        LOG.warn("Task {} attempt {} ran past its {} ms timeout", r.taskId(), r.attempt(), settings.timeoutMs());
+        LOG.warn("Task {} attempt {} ran past its {} ms timeout", r.claim().taskId(), r.claim().attempt(), settings.timeoutMs());
         r.fail("The job ran past its timeout of " + settings.timeoutMs() + " ms.", true).onFailure(err -> LOG.info(
-          "Task {} attempt {} ended without effect: {}", r.taskId(), r.attempt(), err.getMessage()));
+          "Task {} attempt {} ended without effect: {}", r.claim().taskId(), r.claim().attempt(), err.getMessage()));
       }
     });
-    threads.executeBlocking(() -> job.run(r), false).onComplete(done -> {
+    threads.executeBlocking(() -> job.run(r.context()), false).onComplete(done -> {
       vertx.cancelTimer(timeout);
       if (r.finished()) {
         // Failed by its timeout already; its thread, and so its slot, is free only now.
@@ -192,12 +194,12 @@ public final class JobVerticle extends VerticleBase {
       } else if (done.cause() instanceof JobCancelledException || stopping) {
         // While stopping, whatever a job throws (closing the pool interrupts it) is moot: its lease is handed back.
         end(r, Future.succeededFuture());
-        LOG.info("Task {} attempt {} stopped: cancelled, lease lost or worker stopping", r.taskId(), r.attempt());
+        LOG.info("Task {} attempt {} stopped: cancelled, lease lost or worker stopping", r.claim().taskId(), r.claim().attempt());
       } else if (done.cause() instanceof JobFailure f) {
         end(r, r.fail(f.getMessage(), f.retryable()));
       } else {
         String ref = UUID.randomUUID().toString();
-        LOG.error("Task {} attempt {} threw, reference {}", r.taskId(), r.attempt(), ref, done.cause());
+        LOG.error("Task {} attempt {} threw, reference {}", r.claim().taskId(), r.claim().attempt(), ref, done.cause());
         end(r, r.fail("The job failed with an internal error (reference " + ref + ").", true));
       }
     });
@@ -206,12 +208,12 @@ public final class JobVerticle extends VerticleBase {
   private void end(RunningJob r, Future<?> outcome) {
     outcome.onComplete(done -> {
       // A rescued task may run again here as a newer attempt: remove only this attempt's entry.
-      running.remove(new TaskKey(r.tenant(), r.taskId()), r);
+      running.remove(new TaskKey(r.claim().tenant(), r.claim().taskId()), r);
       if (drained != null && running.isEmpty()) {
         drained.tryComplete();
       }
       if (done.failed()) {
-        LOG.info("Task {} attempt {} ended without effect: {}", r.taskId(), r.attempt(), done.cause().getMessage());
+        LOG.info("Task {} attempt {} ended without effect: {}", r.claim().taskId(), r.claim().attempt(), done.cause().getMessage());
       }
       claim();
     });

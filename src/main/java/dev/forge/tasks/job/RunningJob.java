@@ -17,19 +17,18 @@ import java.util.concurrent.atomic.AtomicReference;
  * interval, one request at a time, puts it back when the store could not be reached, and sends
  * whatever is still unsent with the attempt's outcome, so no report is lost.
  */
-final class RunningJob implements JobContext {
+final class RunningJob {
 
-  private final Vertx vertx;
-  private final Context context;
-  private final DeliveryOptions bus;
-  private final String tenant;
-  private final String id;
-  private final int attempt;
-  private final JsonObject input;
-  private final long flushMs;
+  /**
+   * What every attempt run by one job verticle shares: the verticle's event loop ({@code context}),
+   * the bus options of its requests, the flush interval of reports and the node's CPU budget.
+   */
+  record Host(Vertx vertx, Context context, DeliveryOptions bus, long flushMs, CpuBudget cpuBudget) {
+  }
+
+  private final Host host;
+  private final ClaimedJob claim;
   private final long heartbeatMs;
-  private final long leaseMs;
-  private final CpuBudget cpuBudget;
 
   private volatile boolean cancelled;
   /** Added to by the job's thread, taken by the event loop. */
@@ -41,69 +40,51 @@ final class RunningJob implements JobContext {
   private long timerId = -1;
   private boolean finished;
 
-  RunningJob(Vertx vertx, Context context, DeliveryOptions bus, JsonObject claimed, long flushMs, CpuBudget cpuBudget) {
-    this.vertx = vertx;
-    this.context = context;
-    this.bus = bus;
-    this.tenant = claimed.getString("tenant");
-    this.id = claimed.getString("id");
-    this.attempt = claimed.getInteger("attempt");
-    JsonObject in = claimed.getJsonObject("input");
-    this.input = in == null ? new JsonObject() : in;
-    this.flushMs = flushMs;
-    this.leaseMs = claimed.getLong("lease_ms", 30_000L);
-    this.heartbeatMs = Math.max(1, leaseMs / 3);
-    this.cpuBudget = cpuBudget;
+  RunningJob(Host host, ClaimedJob claim) {
+    this.host = host;
+    this.claim = claim;
+    this.heartbeatMs = Math.max(1, claim.leaseMs() / 3);
   }
 
-  @Override
-  public String taskId() {
-    return id;
+  ClaimedJob claim() {
+    return claim;
   }
 
-  @Override
-  public String tenant() {
-    return tenant;
+  /** What the job sees: its claim's task, tenant, attempt and input, and its reports through this. */
+  JobContext context() {
+    return new View(claim.taskId(), claim.tenant(), claim.attempt(), claim.input(), this);
   }
 
-  @Override
-  public int attempt() {
-    return attempt;
+  private record View(String taskId, String tenant, int attempt, JsonObject input, RunningJob run) implements JobContext {
+
+    @Override
+    public void progress(double progress, JsonObject data) {
+      run.progress(progress, data);
+    }
+
+    @Override
+    public boolean isCancelled() {
+      return run.cancelled;
+    }
+
+    @Override
+    public <T> T cpu(Callable<T> work) throws Exception {
+      return run.host.cpuBudget().run(taskId, this::isCancelled, work);
+    }
   }
 
-  @Override
-  public JsonObject input() {
-    return input;
-  }
-
-  @Override
-  public boolean isCancelled() {
-    return cancelled;
-  }
-
-  @Override
-  public <T> T cpu(Callable<T> work) throws Exception {
-    return cpuBudget.run(id, this::isCancelled, work);
-  }
-
-  @Override
-  public void progress(double progress) {
-    progress(progress, null);
-  }
-
-  @Override
-  public void progress(double progress, JsonObject data) {
+  private void progress(double progress, JsonObject data) {
     if (!(progress >= 0.0 && progress <= 1.0)) {
       throw new IllegalArgumentException("progress must be a number from 0.0 to 1.0, not " + progress);
     }
     if (cancelled) {
-      throw new JobCancelledException(id);
+      throw new JobCancelledException(claim.taskId());
     }
     unsent.accumulateAndGet(Report.of(progress, data), Report::merge);
     // One wake-up of the event loop queued at a time, however fast the job reports: a job in a
     // tight loop must not flood the loop, which finds everything reported so far in one place.
     if (wakeUpQueued.compareAndSet(false, true)) {
-      context.runOnContext(v -> {
+      host.context().runOnContext(v -> {
         wakeUpQueued.set(false);
         schedule();
       });
@@ -123,11 +104,11 @@ final class RunningJob implements JobContext {
     if (finished || inFlight != null || timerId != -1 || unsent.get().isEmpty()) {
       return;
     }
-    long delay = flushMs - (System.nanoTime() - lastSentAt) / 1_000_000;
+    long delay = host.flushMs() - (System.nanoTime() - lastSentAt) / 1_000_000;
     if (delay <= 0) {
       send(takeUnsent());
     } else {
-      timerId = vertx.setTimer(delay, t -> {
+      timerId = host.vertx().setTimer(delay, t -> {
         timerId = -1;
         schedule();
       });
@@ -147,7 +128,7 @@ final class RunningJob implements JobContext {
 
   private void send(Report report) {
     lastSentAt = System.nanoTime();
-    inFlight = vertx.eventBus().<JsonObject>request(Addresses.JOB_PROGRESS, report.toBody(key()), bus)
+    inFlight = host.vertx().eventBus().<JsonObject>request(Addresses.JOB_PROGRESS, report.toBody(claim.key()), host.bus())
       .onComplete(done -> {
         inFlight = null;
         if (done.succeeded()) {
@@ -175,20 +156,20 @@ final class RunningJob implements JobContext {
       if (result != null) {
         data.mergeIn(result);
       }
-      return settle(Addresses.JOB_COMPLETE, key().put("data", data), System.nanoTime() + leaseMs * 1_000_000);
+      return settle(Addresses.JOB_COMPLETE, claim.key().put("data", data), System.nanoTime() + claim.leaseMs() * 1_000_000);
     });
   }
 
   /** Ends the attempt as failed; unsent data still reaches the store first. */
   Future<JsonObject> fail(String reason, boolean retryable) {
     end();
-    long deadline = System.nanoTime() + leaseMs * 1_000_000;
+    long deadline = System.nanoTime() + claim.leaseMs() * 1_000_000;
     return afterInFlight().compose(v -> {
       JsonObject data = takeUnsent().dataOrEmpty();
       return data.isEmpty() ? Future.<Void>succeededFuture()
-        : vertx.eventBus().request(Addresses.JOB_PROGRESS, key().put("data", data), bus).<Void>mapEmpty()
+        : host.vertx().eventBus().request(Addresses.JOB_PROGRESS, claim.key().put("data", data), host.bus()).<Void>mapEmpty()
           .otherwiseEmpty();
-    }).compose(v -> settle(Addresses.JOB_FAIL, key().put("reason", reason).put("retryable", retryable), deadline));
+    }).compose(v -> settle(Addresses.JOB_FAIL, claim.key().put("reason", reason).put("retryable", retryable), deadline));
   }
 
   /**
@@ -197,13 +178,13 @@ final class RunningJob implements JobContext {
    * rescued and run again anyway).
    */
   private Future<JsonObject> settle(String address, JsonObject body, long deadlineNanos) {
-    return vertx.eventBus().<JsonObject>request(address, body, bus).map(m -> m.body()).recover(err -> {
+    return host.vertx().eventBus().<JsonObject>request(address, body, host.bus()).map(m -> m.body()).recover(err -> {
       ApiError error = ApiError.fromThrowable(err);
       boolean passing = error == null || error.status() == 503 || error.status() == 504;
       if (!passing || System.nanoTime() + 500_000_000L > deadlineNanos) {
         return Future.failedFuture(err);
       }
-      return vertx.timer(500).compose(v -> settle(address, body, deadlineNanos));
+      return host.vertx().timer(500).compose(v -> settle(address, body, deadlineNanos));
     });
   }
 
@@ -215,16 +196,12 @@ final class RunningJob implements JobContext {
     finished = true;
     cancelled = true;
     if (timerId != -1) {
-      vertx.cancelTimer(timerId);
+      host.vertx().cancelTimer(timerId);
       timerId = -1;
     }
   }
 
   private Future<Void> afterInFlight() {
     return inFlight == null ? Future.succeededFuture() : inFlight.<Void>mapEmpty().otherwiseEmpty();
-  }
-
-  private JsonObject key() {
-    return new JsonObject().put("tenant", tenant).put("id", id).put("attempt", attempt);
   }
 }

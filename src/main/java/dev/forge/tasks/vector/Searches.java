@@ -19,26 +19,12 @@ import java.util.UUID;
  * verticle's event loop, the computation (embedding the query, scanning, summarising) on the
  * {@link SearchPool}.
  */
-final class Searches {
+record Searches(Context context, VectorStoreDb db, SearchIndex index, SearchPool pool, Embedder embedder) {
 
   /** What {@code model_used} says: the summary is extractive, whatever model was asked for. */
   static final String SUMMARY_MODEL = "extractive-word-frequency";
   /** The most characters of file summaries a store summary reads. */
   static final int SUMMARY_SOURCE_CHARS = 200_000;
-
-  private final Context context;
-  private final VectorStoreDb db;
-  private final SearchIndex index;
-  private final SearchPool pool;
-  private final Embedder embedder;
-
-  Searches(Context context, VectorStoreDb db, SearchIndex index, SearchPool pool, Embedder embedder) {
-    this.context = context;
-    this.db = db;
-    this.index = index;
-    this.pool = pool;
-    this.embedder = embedder;
-  }
 
   Future<JsonObject> search(String tenant, String id, JsonObject body) {
     Object q = body.getValue("query");

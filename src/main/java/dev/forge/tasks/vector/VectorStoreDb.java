@@ -293,14 +293,23 @@ final class VectorStoreDb {
       .map(RowSet::rowCount);
   }
 
+  /** A store's {@code file_counts}, as the row counts them. */
+  private record FileCounts(long inProgress, long completed, long failed, long cancelled) {
+
+    static FileCounts of(Row r) {
+      return new FileCounts(r.getLong("in_progress"), r.getLong("completed"), r.getLong("failed"), r.getLong("cancelled"));
+    }
+
+    JsonObject toJson() {
+      return new JsonObject().put("in_progress", inProgress).put("completed", completed).put("failed", failed)
+        .put("cancelled", cancelled).put("total", inProgress + completed + failed + cancelled);
+    }
+  }
+
   private JsonObject storeJson(Row r) {
-    long inProgress = r.getLong("in_progress");
-    long completed = r.getLong("completed");
-    long failed = r.getLong("failed");
-    long cancelled = r.getLong("cancelled");
+    FileCounts counts = FileCounts.of(r);
     Object metadata = r.getValue("metadata");
     Object expires = r.getValue("expires_after");
-    boolean expired = r.getBoolean("expired");
     return new JsonObject()
       .put("id", r.getString("id"))
       .put("object", "vector_store")
@@ -313,11 +322,10 @@ final class VectorStoreDb {
       .put("expires_at", r.getLong("expires_at"))
       .put("last_active_at", r.getLong("last_active_at"))
       .put("file_ids", new JsonArray(List.of(r.getArrayOfStrings("file_ids"))))
-      .put("file_counts", new JsonObject().put("in_progress", inProgress).put("completed", completed)
-        .put("failed", failed).put("cancelled", cancelled).put("total", inProgress + completed + failed + cancelled))
+      .put("file_counts", counts.toJson())
       .put("bytes", r.getLong("bytes"))
       .put("usage_bytes", r.getLong("bytes"))
-      .put("status", expired ? "expired" : inProgress > 0 ? "in_progress" : "completed")
+      .put("status", r.getBoolean("expired") ? "expired" : counts.inProgress() > 0 ? "in_progress" : "completed")
       .put("embedding_model", model)
       .put("task_id", r.getString("task_id"));
   }

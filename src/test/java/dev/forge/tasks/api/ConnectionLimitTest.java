@@ -65,7 +65,7 @@ class ConnectionLimitTest {
     for (int i = 0; i < MAX; i++) {
       held.add(await(net.connect(http.port, "127.0.0.1")));
     }
-    await(until(() -> limit.open() == MAX));
+    await(until(() -> limit.counts().open() == MAX));
 
     // Ten more: each is closed by the server without an answer, even to a whole request.
     List<Future<String>> refused = new ArrayList<>();
@@ -83,8 +83,8 @@ class ConnectionLimitTest {
     for (Future<String> r : refused) {
       assertEquals("", r.result(), "a refused connection gets no answer");
     }
-    assertEquals(10, limit.refused());
-    assertEquals(MAX, limit.open(), "the refused connections were never counted in");
+    assertEquals(10, limit.counts().refused());
+    assertEquals(MAX, limit.counts().open(), "the refused connections were never counted in");
 
     // The open ones keep working.
     for (NetSocket socket : held.subList(0, 5)) {
@@ -95,7 +95,7 @@ class ConnectionLimitTest {
     for (NetSocket socket : held) {
       socket.close();
     }
-    await(until(() -> limit.open() == 0));
+    await(until(() -> limit.counts().open() == 0));
     List<NetSocket> again = new ArrayList<>();
     for (int i = 0; i < MAX; i++) {
       again.add(await(net.connect(http.port, "127.0.0.1")));
@@ -108,11 +108,11 @@ class ConnectionLimitTest {
     for (Future<String> a : answers) {
       assertTrue(a.result().startsWith("HTTP/1.1 200 "), a.result());
     }
-    assertEquals(10, limit.refused(), "no connection was refused once the others had gone");
+    assertEquals(10, limit.counts().refused(), "no connection was refused once the others had gone");
     for (NetSocket socket : again) {
       socket.close();
     }
-    await(until(() -> limit.open() == 0));
+    await(until(() -> limit.counts().open() == 0));
 
     String metrics = await(WebClient.create(clients).get(http.port, "127.0.0.1", "/metrics").send()).bodyAsString();
     assertTrue(metrics.contains("tasks_http_connections_refused_total 10.0"), metrics);

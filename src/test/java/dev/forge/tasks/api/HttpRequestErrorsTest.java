@@ -174,7 +174,17 @@ class HttpRequestErrorsTest {
       new Case(HttpMethod.PATCH, "/v1/tasks/task_x", Set.of("GET", "DELETE")),
       new Case(HttpMethod.POST, "/v1/tasks/task_x", Set.of("GET", "DELETE")),
       new Case(HttpMethod.GET, "/v1/tasks/task_x/cancel", Set.of("POST")),
-      new Case(HttpMethod.POST, "/health", Set.of("GET")));
+      new Case(HttpMethod.POST, "/health", Set.of("GET")),
+      new Case(HttpMethod.PUT, "/v1/files/", Set.of("GET", "POST")),
+      new Case(HttpMethod.POST, "/v1/files/file-x", Set.of("GET", "DELETE")),
+      new Case(HttpMethod.DELETE, "/v1/files/file-x/content", Set.of("GET", "POST")),
+      new Case(HttpMethod.PATCH, "/v1/vector_stores/vs_x", Set.of("GET", "POST", "DELETE")),
+      new Case(HttpMethod.GET, "/v1/vector_stores/vs_x/search", Set.of("POST")),
+      new Case(HttpMethod.POST, "/v1/vector_stores/vs_x/summary", Set.of("GET")),
+      new Case(HttpMethod.DELETE, "/v1/webhooks", Set.of("GET", "POST")),
+      new Case(HttpMethod.GET, "/v1/webhooks/we_x/deliveries/d_x/retry", Set.of("POST")),
+      new Case(HttpMethod.GET, "/v1/events/tickets", Set.of("POST")),
+      new Case(HttpMethod.POST, "/v1/tasks/task_x/events", Set.of("GET")));
     Future.all(cases.stream().map(c -> http.client.request(c.method(), c.path()).send()).toList())
       .onComplete(tc.succeeding(all -> tc.verify(() -> {
         for (int i = 0; i < cases.size(); i++) {

@@ -116,7 +116,7 @@ class SlowClientsTest {
     await(web.get("/health").send()); // Opens the real requests' connection now.
     Stalls serverStalls = new Stalls(server);
     Stalls clientStalls = new Stalls(clients);
-    long acceptedBefore = count.accepted();
+    long acceptedBefore = count.counts().accepted();
     // When the client asked for the connection (before the server accepted it) and when the server
     // was seen to have accepted it: the lower and upper bounds of when the server's clock started.
     long[] asked = new long[slow];
@@ -146,7 +146,7 @@ class SlowClientsTest {
       }
       await(Future.all(connecting));
       int slowSoFar = batch + batchSize;
-      await(until(() -> count.accepted() - acceptedBefore >= slowSoFar));
+      await(until(() -> count.counts().accepted() - acceptedBefore >= slowSoFar));
       long seen = System.nanoTime();
       Arrays.fill(opened, batch, batch + batchSize, seen);
       for (int i = 0; i < 5; i++) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,8 +15,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** The configuration: file, then environment; every bad value named with its source at start-up. */
@@ -36,7 +40,37 @@ class ConfigLoaderTest {
   }
 
   /**
-   * ConfigLoader's table is the one source of defaults: a key of the shipped conf/config.json that
+   * The README's configuration table lists every setting of config/settings.json, in its order, with
+   * its environment variable and its default (a setting without one says so in words).
+   */
+  @Test
+  void readmeTableIsTheSettingsFile() throws IOException {
+    JsonObject settings;
+    try (var in = ConfigLoader.class.getResourceAsStream("/config/settings.json")) {
+      settings = new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    }
+    Matcher row = Pattern.compile("^\\| `(\\w+)` \\| `(\\w+)` \\| ([^|]*) \\|", Pattern.MULTILINE)
+      .matcher(Files.readString(Path.of("README.md"), StandardCharsets.UTF_8));
+    List<String> listed = new ArrayList<>();
+    while (row.find()) {
+      String key = row.group(1);
+      listed.add(key);
+      JsonObject setting = settings.getJsonObject(key);
+      assertNotNull(setting, "README lists " + key + ", which is no setting");
+      assertEquals(setting.getString("env"), row.group(2), key + "'s environment variable");
+      Object value = setting.getValue("default");
+      String shown = value instanceof JsonArray a ? String.join(",", a.stream().map(String::valueOf).toList()) : String.valueOf(value);
+      if (value == null) {
+        assertFalse(row.group(3).startsWith("`"), key + " has no default, but README shows one: " + row.group(3));
+      } else {
+        assertTrue(row.group(3).startsWith("`" + shown + "`"), key + "'s default is " + shown + ", README says " + row.group(3));
+      }
+    }
+    assertEquals(List.copyOf(settings.fieldNames()), listed, "README's configuration table, row by row");
+  }
+
+  /**
+   * config/settings.json is the one source of defaults: a key of the shipped conf/config.json that
    * repeats its default would silently keep the old value when that default changes.
    */
   @Test
@@ -47,7 +81,7 @@ class ConfigLoaderTest {
     for (String key : shipped.fieldNames()) {
       JsonObject alone = new JsonObject().put(key, shipped.getValue(key));
       assertFalse(defaults.equals(ConfigLoader.load(alone, Map.of())),
-        "conf/config.json sets " + key + " to its default: remove it, ConfigLoader holds the defaults");
+        "conf/config.json sets " + key + " to its default: remove it, config/settings.json holds the defaults");
     }
   }
 

@@ -39,7 +39,7 @@ class JobRuntimeNodeTest {
     AtomicInteger active = new AtomicInteger();
     AtomicInteger most = new AtomicInteger();
     Set<String> threads = ConcurrentHashMap.newKeySet();
-    SleepJob sleep = new SleepJob();
+    SyntheticJob sleep = SyntheticJob.SLEEP;
     Job counted = new Job() {
       @Override
       public String type() {
@@ -59,7 +59,7 @@ class JobRuntimeNodeTest {
     };
     // Twenty would run at once on Vert.x's shared worker pool, whatever the concurrency.
     LiveNode live = LiveNode.start(TestNodes.config(TestDatabase.freshDatabase(), Map.of(
-      "TASKS_JOB_TYPES", SleepJob.TYPE, "TASKS_JOB_CONCURRENCY", Integer.toString(n))), type -> counted);
+      "TASKS_JOB_TYPES", SyntheticJob.SLEEP.type(), "TASKS_JOB_CONCURRENCY", Integer.toString(n))), type -> counted);
     try {
       // The store's view: tasks in progress whose job reported progress after its first 100 ms of sleep.
       Map<String, Double> sleeping = new HashMap<>();
@@ -78,7 +78,7 @@ class JobRuntimeNodeTest {
       await(updates.completion());
       List<Future<HttpResponse<Buffer>>> created = new ArrayList<>();
       for (int i = 0; i < n; i++) {
-        created.add(create(live, SleepJob.TYPE, "nap-" + i, 120_000));
+        created.add(create(live, SyntheticJob.SLEEP.type(), "nap-" + i, 120_000));
       }
       await(Future.all(created));
       created.forEach(r -> assertEquals(202, r.result().statusCode(), r.result().bodyAsString()));
@@ -101,11 +101,11 @@ class JobRuntimeNodeTest {
   void getAnswersWhileCpuBoundJobsSaturateTheBudget() throws Exception {
     int jobs = 4;
     LiveNode live = LiveNode.start(TestNodes.config(TestDatabase.freshDatabase(), Map.of(
-      "TASKS_JOB_TYPES", SpinJob.TYPE, "TASKS_JOB_CONCURRENCY", Integer.toString(jobs),
+      "TASKS_JOB_TYPES", SyntheticJob.SPIN.type(), "TASKS_JOB_CONCURRENCY", Integer.toString(jobs),
       "TASKS_JOB_CPU_BUDGET", "1")));
     try {
       for (int i = 0; i < jobs; i++) {
-        assertEquals(202, await(create(live, SpinJob.TYPE, "spin-" + i, 600_000)).statusCode());
+        assertEquals(202, await(create(live, SyntheticJob.SPIN.type(), "spin-" + i, 600_000)).statusCode());
       }
       // Saturated: the one permit in use and every other job (all claimed, so in_progress) waiting for it.
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

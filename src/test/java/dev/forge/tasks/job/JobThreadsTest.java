@@ -68,7 +68,7 @@ class JobThreadsTest {
     Vertx vertx = Vertx.vertx(new VertxOptions().setBlockedThreadCheckInterval(100)
       .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
       .setMaxWorkerExecuteTime(500).setMaxWorkerExecuteTimeUnit(TimeUnit.MILLISECONDS));
-    SleepJob sleep = new SleepJob();
+    SyntheticJob sleep = SyntheticJob.SLEEP;
     TestJob job = new TestJob(sleep.type(), sleep::run, new AtomicReference<>());
     FakeJobStore store = new FakeJobStore(List.of(FakeJobStore.job(FakeJobStore.TENANT, "long")
       .put("input", new JsonObject().put("ms", 1500))));
