@@ -79,6 +79,10 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
 # cannot raise the hard limit itself). The entrypoint raises the soft limit to TASKS_NOFILE, or to
 # the hard limit when unset, and says so on stderr when it cannot; the node also warns at start-up
 # when the limit is below TASKS_HTTP_MAX_CONNECTIONS.
+# The vector search's SIMD kernel needs the incubating Vector API module (README "Storage and
+# search"): added when this runtime has it (java prints "WARNING: Using incubator modules" at
+# start), else the node runs the scalar scan and logs so; a JRE without the module would refuse a
+# plain --add-modules.
 # bash then execs java: java is PID 1 and gets SIGTERM from `docker stop`, so its shutdown hook hands
 # back running tasks and stops the embedded Postgres cleanly (give it time: docker stop -t 30).
-ENTRYPOINT ["bash", "-c", "ulimit -n \"${TASKS_NOFILE:-$(ulimit -Hn)}\" 2>/dev/null || echo \"tasks-server: cannot set the file limit to ${TASKS_NOFILE:-the hard limit}; it stays $(ulimit -n)\" >&2; exec java -jar /app/tasks-server.jar \"$@\"", "tasks-server"]
+ENTRYPOINT ["bash", "-c", "ulimit -n \"${TASKS_NOFILE:-$(ulimit -Hn)}\" 2>/dev/null || echo \"tasks-server: cannot set the file limit to ${TASKS_NOFILE:-the hard limit}; it stays $(ulimit -n)\" >&2; exec java $(java --list-modules | grep -q '^jdk.incubator.vector@' && echo --add-modules=jdk.incubator.vector) -jar /app/tasks-server.jar \"$@\"", "tasks-server"]

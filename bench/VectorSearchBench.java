@@ -13,20 +13,26 @@ import java.util.concurrent.Future;
  * The search side alone, in one JVM: {@code --chunks} unit vectors of 384 floats held as the server
  * holds them ({@link FileVectors}, {@code --per-file} rows per file), then
  * <ul>
- *   <li>memory: the arrays held (counted with their headers, and as the heap grew after GC) against
- *       the vectors' raw size (chunks × 384 × 4 bytes);</li>
- *   <li>scan: one exact top-10 over every vector on one thread, in GB/s of vectors read, against a
- *       plain float sum of the same arrays and a plain int sum of as many bytes (which the JIT
- *       vectorises: about the memory bandwidth one core gets) in the same run; and the same scan
- *       split over the pool;</li>
+ *   <li>memory: the arrays held (floats, and the int8 codes the SIMD kernel scans; counted with
+ *       their headers, and as the heap grew after GC) against the vectors' raw size (chunks × 384 × 4
+ *       bytes);</li>
+ *   <li>scan: one exact top-10 over every vector on one thread, as searches run it (with the SIMD
+ *       kernel: the int8 codes, then the candidates rescored with their floats), on one thread and
+ *       split over the pool; the same with the floats only (no codes: every float read, same
+ *       kernel) and over two pages in cache; against a plain float sum of the same arrays and a
+ *       plain int sum of as many bytes (which the JIT vectorises: about the memory bandwidth one
+ *       core gets) in the same run;</li>
  *   <li>latency of a whole search (embed the query with the real model, then scan) with 1 and 16
  *       concurrent clients, on a pool of {@code --threads} search threads (the server's search pool),
  *       p50 and p99 over {@code --searches} searches per level.</li>
  * </ul>
  * <pre>
  * mvn -q -DskipTests package
- * java -Xmx2g -cp target/tasks-server.jar bench/VectorSearchBench.java --chunks 100000 --threads 2 --searches 200
+ * java --add-modules jdk.incubator.vector -Xmx2g -cp target/tasks-server.jar bench/VectorSearchBench.java \
+ *   --chunks 100000 --threads 2 --searches 200
  * </pre>
+ * Without {@code --add-modules jdk.incubator.vector} (or with {@code -Dtasks.vector.kernel=scalar})
+ * it measures the scalar kernel, which reads the floats.
  * Prints {@code VECTOR_SEARCH_RESULT key=value ...}.
  */
 public class VectorSearchBench {
@@ -59,35 +65,24 @@ public class VectorSearchBench {
     // Scan alone against a plain sum of the same arrays, alternated so that both see the same machine.
     int[][] ints = new int[(int) (raw / 4 / (FileVectors.PAGE_ROWS * dim))][FileVectors.PAGE_ROWS * dim];
     SearchPool pool = new SearchPool(threads);
-    // The same scan over as many rows whose pages are two arrays used again and again (in cache):
-    // as fast as over the 154 MB when the scan is bound by the core, not by memory.
+    // The same vectors without int8 codes: the scan reads every float (with the same kernel).
+    List<FileVectors> floats = new ArrayList<>();
+    // And as many rows whose pages are two arrays used again and again (in cache): as fast as over
+    // the 154 MB when the float scan is bound by the core, faster when it is bound by memory.
     List<FileVectors> cached = new ArrayList<>();
     for (FileVectors b : blocks) {
+      floats.add(new FileVectors(b.fileId(), dim, b.segments(), b.pages(), null));
       float[][] pages = new float[b.pages().length][];
       for (int p = 0; p < pages.length; p++) {
         pages[p] = blocks.get(0).pages()[p % 2];
       }
       pages[pages.length - 1] = Arrays.copyOf(blocks.get(0).pages()[0], b.pages()[pages.length - 1].length);
-      cached.add(new FileVectors(b.fileId(), dim, b.segments(), pages));
+      cached.add(new FileVectors(b.fileId(), dim, b.segments(), pages, null));
     }
-    // And an int8 copy (one byte per value, a scale per row) scanned with a scalar byte dot product:
-    // what a scalar-quantised first pass would cost on this JVM (C2 of JDK 17 does not vectorise it).
-    int allPages = blocks.stream().mapToInt(b -> b.pages().length).sum();
-    byte[][] codes = new byte[allPages][];
-    float[][] scales = new float[allPages][];
-    int page = 0;
-    for (FileVectors b : blocks) {
-      for (float[] v : b.pages()) {
-        codes[page] = new byte[v.length];
-        scales[page] = new float[v.length / dim];
-        quantise(v, dim, codes[page], scales[page]);
-        page++;
-      }
-    }
-    byte[] q8 = new byte[dim];
-    float qScale = quantiseRow(q, 0, dim, q8, 0);
+    long codeBytes = arrays - floats.stream().mapToLong(FileVectors::bytes).sum();
     double cachedBest = Double.MAX_VALUE;
-    double int8Best = Double.MAX_VALUE;
+    double floatBest = Double.MAX_VALUE;
+    double floatParBest = Double.MAX_VALUE;
     double scanBest = Double.MAX_VALUE;
     double parBest = Double.MAX_VALUE;
     double sumBest = Double.MAX_VALUE;
@@ -105,20 +100,28 @@ public class VectorSearchBench {
       long t4 = System.nanoTime();
       sink += ExactSearch.topK(q, cached, 10, Float.NEGATIVE_INFINITY).get(0).score();
       long t5 = System.nanoTime();
-      sink += int8Scan(q8, qScale, codes, scales, dim);
+      sink += ExactSearch.topK(q, floats, 10, Float.NEGATIVE_INFINITY).get(0).score();
       long t6 = System.nanoTime();
+      sink += pool.submit(() -> pool.topK(q, floats, 10, Float.NEGATIVE_INFINITY)).get().get(0).score();
+      long t7 = System.nanoTime();
       if (round >= 3) { // after the JIT has compiled every loop
         scanBest = Math.min(scanBest, t1 - t0);
         sumBest = Math.min(sumBest, t2 - t1);
         intBest = Math.min(intBest, t3 - t2);
         parBest = Math.min(parBest, t4 - t3);
         cachedBest = Math.min(cachedBest, t5 - t4);
-        int8Best = Math.min(int8Best, t6 - t5);
+        floatBest = Math.min(floatBest, t6 - t5);
+        floatParBest = Math.min(floatParBest, t7 - t6);
       }
     }
-    double scanGbs = raw / scanBest;
+    if (!ExactSearch.topK(q, blocks, 10, Float.NEGATIVE_INFINITY)
+      .equals(ExactSearch.topK(q, floats, 10, Float.NEGATIVE_INFINITY))) {
+      throw new IllegalStateException("the int8 scan and the float scan disagree");
+    }
     double sumGbs = raw / sumBest;
     double intGbs = raw / intBest;
+    // What the scan reads: the codes when there are (the rescored rows' floats are a few KB), else the floats.
+    long scanned = codeBytes > 0 ? codeBytes : raw;
 
     // Whole searches: embed + scan, on a pool of `threads`, with 1 and 16 clients.
     StringBuilder latency = new StringBuilder();
@@ -136,13 +139,16 @@ public class VectorSearchBench {
       model.embed("how do bees keep warm in winter, query number " + i);
       embedBest = Math.min(embedBest, System.nanoTime() - t0);
     }
-    System.out.printf("VECTOR_SEARCH_RESULT chunks=%d dim=%d files=%d cores=%d search_threads=%d"
-        + " raw_mb=%.1f arrays_mb=%.1f arrays_over_raw=%.4f heap_delta_mb=%.1f scan_ms=%.2f scan_gb_s=%.2f float_sum_ms=%.2f"
-        + " float_sum_gb_s=%.2f int_sum_gb_s=%.2f scan_over_float_sum=%.2f scan_over_int_sum=%.2f"
-        + " parallel_scan_ms=%.2f cached_scan_ms=%.2f int8_scan_ms=%.2f embed_query_ms=%.2f%s sink=%s%n",
-      chunks, dim, blocks.size(), Runtime.getRuntime().availableProcessors(), threads, raw / 1e6, arrays / 1e6,
-      (double) arrays / raw, held / 1e6, scanBest / 1e6, scanGbs, sumBest / 1e6, sumGbs, intGbs, scanGbs / sumGbs,
-      scanGbs / intGbs, parBest / 1e6, cachedBest / 1e6, int8Best / 1e6, embedBest / 1e6, latency, sink != 0);
+    System.out.printf("VECTOR_SEARCH_RESULT kernel=%s chunks=%d dim=%d files=%d cores=%d search_threads=%d"
+        + " raw_mb=%.1f arrays_mb=%.1f codes_mb=%.1f arrays_over_raw=%.4f heap_delta_mb=%.1f"
+        + " scan_ms=%.2f scan_read_gb_s=%.2f parallel_scan_ms=%.2f float_scan_ms=%.2f float_scan_gb_s=%.2f"
+        + " float_parallel_scan_ms=%.2f cached_float_scan_ms=%.2f float_sum_ms=%.2f float_sum_gb_s=%.2f"
+        + " int_sum_gb_s=%.2f float_scan_over_int_sum=%.2f embed_query_ms=%.2f%s sink=%s%n",
+      ExactSearch.kernel(), chunks, dim, blocks.size(), Runtime.getRuntime().availableProcessors(), threads,
+      raw / 1e6, arrays / 1e6, codeBytes / 1e6, (double) arrays / raw, held / 1e6,
+      scanBest / 1e6, scanned / scanBest, parBest / 1e6, floatBest / 1e6, raw / floatBest,
+      floatParBest / 1e6, cachedBest / 1e6, sumBest / 1e6, sumGbs, intGbs, raw / floatBest / intGbs,
+      embedBest / 1e6, latency, sink != 0);
   }
 
   static List<FileVectors> build(int chunks, int perFile, int dim, Random r) {
@@ -194,46 +200,6 @@ public class VectorSearchBench {
       thread.join();
     }
     return took;
-  }
-
-  static void quantise(float[] page, int dim, byte[] codes, float[] scales) {
-    for (int r = 0; r < scales.length; r++) {
-      scales[r] = quantiseRow(page, r * dim, dim, codes, r * dim);
-    }
-  }
-
-  /** One row to bytes scaled so that its largest value is 127; returns the factor back to floats. */
-  static float quantiseRow(float[] v, int off, int dim, byte[] out, int outOff) {
-    float max = 1e-12f;
-    for (int i = 0; i < dim; i++) {
-      max = Math.max(max, Math.abs(v[off + i]));
-    }
-    for (int i = 0; i < dim; i++) {
-      out[outOff + i] = (byte) Math.round(v[off + i] * 127 / max);
-    }
-    return max / 127;
-  }
-
-  /** The best approximate score of an int8 scan (a top-1 is enough to time the loads and products). */
-  static float int8Scan(byte[] q, float qScale, byte[][] codes, float[][] scales, int dim) {
-    float best = Float.NEGATIVE_INFINITY;
-    for (int p = 0; p < codes.length; p++) {
-      byte[] c = codes[p];
-      for (int r = 0, off = 0; off < c.length; r++, off += dim) {
-        int s0 = 0;
-        int s1 = 0;
-        int s2 = 0;
-        int s3 = 0;
-        for (int i = 0; i < dim; i += 4) {
-          s0 += q[i] * c[off + i];
-          s1 += q[i + 1] * c[off + i + 1];
-          s2 += q[i + 2] * c[off + i + 2];
-          s3 += q[i + 3] * c[off + i + 3];
-        }
-        best = Math.max(best, (s0 + s1 + s2 + s3) * qScale * scales[p][r]);
-      }
-    }
-    return best;
   }
 
   /** A plain float sum of every array: the same loads as the scan, one add per float. */

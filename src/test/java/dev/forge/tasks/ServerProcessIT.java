@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Starts the server exactly as the README's run command does ({@code java -jar
- * target/tasks-server.jar} from the project folder, no database configured, so on the embedded
+ * Starts the server exactly as the README's run command does ({@code java --add-modules
+ * jdk.incubator.vector -jar target/tasks-server.jar} from the project folder, no database configured, so on the embedded
  * Postgres), walks a {@code document_analysis} task to {@code completed}, kills the server with
  * {@code kill -9}, starts it again on the same data directory, finds the task, and stops it with
  * SIGTERM. Runs in {@code mvn verify}, after the jar is built.
@@ -49,7 +49,7 @@ class ServerProcessIT {
 
   private Process startServer(int port, Path dataDir, Path log) throws IOException {
     ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-      "-jar", "target/tasks-server.jar");
+      "--add-modules", "jdk.incubator.vector", "-jar", "target/tasks-server.jar");
     pb.directory(new File(System.getProperty("user.dir")));
     Map<String, String> env = pb.environment();
     env.keySet().removeIf(k -> k.startsWith("PG") || k.startsWith("TASKS_") || k.startsWith("HTTP_"));

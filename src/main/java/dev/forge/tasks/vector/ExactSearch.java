@@ -10,10 +10,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Exact cosine top-k over unit-length vectors: the dot product of the query with every row of
- * every block, the best {@code k} kept in a heap of primitives. Nothing is allocated per row, so a
- * scan runs at the speed of a plain loop over the same arrays (see bench/results-vectors.md). A
- * large scan may be split by pages over idle threads of the caller's pool. Pure computation:
- * callers run it on a worker thread.
+ * every block, the best {@code k} kept in a heap of primitives. Pure computation: callers run it on
+ * a worker thread. A large scan may be split by pages over idle threads of the caller's pool.
+ *
+ * <p>Blocks that hold int8 {@link FileVectors.Codes} (with the SIMD kernel) are scanned in two
+ * steps that give the same result as reading every float: the codes give each row an approximate
+ * score {@code a} whose distance to the float score is provably at most
+ * {@code e = scale × (0.5 + rounding) × Σ|query|}; a row is rescored with its floats only when
+ * {@code a + e} reaches what it would have to beat (the k-th score kept so far, or
+ * {@code minScore}). A row skipped has a float score below that, so it could not have entered the
+ * top k. Scanning a quarter of the bytes, most rows are never read as floats.
  */
 public final class ExactSearch {
 
@@ -31,16 +37,18 @@ public final class ExactSearch {
   private ExactSearch() {
   }
 
+  /** The kernel searches use ({@code simd-int8} or {@code scalar}). */
+  public static String kernel() {
+    return ScanKernels.ACTIVE.name();
+  }
+
   /**
    * The {@code k} rows most similar to {@code query} among {@code blocks}, best first, leaving out
    * rows that score below {@code minScore} (use {@code Float.NEGATIVE_INFINITY} for none), on the
    * calling thread.
    */
   public static List<Hit> topK(float[] query, List<FileVectors> blocks, int k, float minScore) {
-    check(query, blocks, k);
-    Heap heap = new Heap(k);
-    scan(query, pages(blocks), 0, Integer.MAX_VALUE, blocks, minScore, heap);
-    return heap.drainBestFirst();
+    return topK(ScanKernels.ACTIVE, query, blocks, k, minScore, Runnable::run, 1);
   }
 
   /**
@@ -52,14 +60,18 @@ public final class ExactSearch {
    */
   public static List<Hit> topK(float[] query, List<FileVectors> blocks, int k, float minScore, Executor helpers,
                                int parts) {
-    check(query, blocks, k);
-    int[] units = pages(blocks);
-    int pages = units.length / 2;
+    return topK(ScanKernels.ACTIVE, query, blocks, k, minScore, helpers, parts);
+  }
+
+  /** As above, with {@code kernel}. */
+  static List<Hit> topK(ScanKernel kernel, float[] query, List<FileVectors> blocks, int k, float minScore,
+                        Executor helpers, int parts) {
+    Scan scan = new Scan(kernel, query, blocks, k, minScore);
+    int pages = scan.units.length / 2;
     int n = Math.max(1, Math.min(parts, pages * FileVectors.PAGE_ROWS / SPLIT_ROWS));
     List<Part> split = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      split.add(new Part(query, blocks, units, (int) ((long) pages * i / n), (int) ((long) pages * (i + 1) / n), k,
-        minScore));
+      split.add(new Part(scan, (int) ((long) pages * i / n), (int) ((long) pages * (i + 1) / n)));
     }
     for (int i = 1; i < n; i++) {
       try {
@@ -79,103 +91,115 @@ public final class ExactSearch {
     return merged.size() > k ? new ArrayList<>(merged.subList(0, k)) : merged;
   }
 
-  private static void check(float[] query, List<FileVectors> blocks, int k) {
-    if (k < 1) {
-      throw new IllegalArgumentException("k must be at least 1, not " + k);
+  /**
+   * The most a row's approximate score may differ from its float score, per unit of the row's
+   * scale; NaN when the query's magnitudes are too large to bound (the scan then reads floats). The
+   * three parts: rounding a value to its code (half a scale, and the division's rounding), then the
+   * float rounding of the two dot products (any order of n terms: n units in the last place of
+   * the sum of magnitudes, at most 127 scales × Σ|query| each), with a margin.
+   */
+  static double slack(float[] query) {
+    double sum = 0;
+    for (float v : query) {
+      sum += Math.abs(v);
     }
-    for (FileVectors block : blocks) {
-      if (block.dimensions() != query.length) {
-        throw new IllegalArgumentException("File " + block.fileId() + " holds vectors of " + block.dimensions()
-          + " dimensions, the query has " + query.length);
-      }
+    if (!(sum * 128 < Float.MAX_VALUE)) {
+      return Double.NaN;
     }
+    return sum * (0.5 + 260.0 * (query.length + 1) * 0x1p-24);
   }
 
-  /** Every page as the pair (block, page) flattened into one array. */
-  private static int[] pages(List<FileVectors> blocks) {
-    int n = 0;
-    for (FileVectors b : blocks) {
-      n += b.pages().length;
-    }
-    int[] units = new int[2 * n];
-    int u = 0;
-    for (int b = 0; b < blocks.size(); b++) {
-      for (int p = 0; p < blocks.get(b).pages().length; p++) {
-        units[u++] = b;
-        units[u++] = p;
-      }
-    }
-    return units;
-  }
+  /** One search's arguments, shared by the ranges it is split into. */
+  private static final class Scan {
+    private final ScanKernel kernel;
+    private final float[] query;
+    private final List<FileVectors> blocks;
+    private final int k;
+    private final float minScore;
+    private final double slack;
+    /** What float underflow can add to either dot product, whatever the scale. */
+    private final double tiny;
+    /** Every page as the pair (block, page), flattened. */
+    private final int[] units;
 
-  /** Scans the pages {@code from} (inclusive) to {@code to} (exclusive) of {@code units} into {@code heap}. */
-  private static void scan(float[] query, int[] units, int from, int to, List<FileVectors> blocks, float minScore,
-                           Heap heap) {
-    int dim = query.length;
-    for (int u = from; u < Math.min(to, units.length / 2); u++) {
-      int b = units[2 * u];
-      int p = units[2 * u + 1];
-      float[] page = blocks.get(b).pages()[p];
-      int firstRow = p * FileVectors.PAGE_ROWS;
-      for (int off = 0, row = firstRow; off < page.length; off += dim, row++) {
-        float s = dot(query, page, off);
-        if (s >= minScore && heap.accepts(s, b, row)) {
-          heap.push(s, b, row);
+    Scan(ScanKernel kernel, float[] query, List<FileVectors> blocks, int k, float minScore) {
+      if (k < 1) {
+        throw new IllegalArgumentException("k must be at least 1, not " + k);
+      }
+      int n = 0;
+      for (FileVectors block : blocks) {
+        if (block.dimensions() != query.length) {
+          throw new IllegalArgumentException("File " + block.fileId() + " holds vectors of " + block.dimensions()
+            + " dimensions, the query has " + query.length);
+        }
+        n += block.pages().length;
+      }
+      this.kernel = kernel;
+      this.query = query;
+      this.blocks = blocks;
+      this.k = k;
+      this.minScore = minScore;
+      this.slack = slack(query);
+      this.tiny = 4.0 * (query.length + 1) * Float.MIN_VALUE;
+      this.units = new int[2 * n];
+      int u = 0;
+      for (int b = 0; b < blocks.size(); b++) {
+        for (int p = 0; p < blocks.get(b).pages().length; p++) {
+          units[u++] = b;
+          units[u++] = p;
         }
       }
     }
-  }
 
-  /** The dot product of {@code q} with the {@code q.length} floats of {@code v} from {@code off}. */
-  static float dot(float[] q, float[] v, int off) {
-    int n = q.length;
-    // Eight independent sums: the JIT does not reorder float additions, so one running sum would
-    // wait on each add's latency; eight keep the multipliers busy.
-    float s0 = 0;
-    float s1 = 0;
-    float s2 = 0;
-    float s3 = 0;
-    float s4 = 0;
-    float s5 = 0;
-    float s6 = 0;
-    float s7 = 0;
-    int i = 0;
-    for (; i + 7 < n; i += 8) {
-      s0 += q[i] * v[off + i];
-      s1 += q[i + 1] * v[off + i + 1];
-      s2 += q[i + 2] * v[off + i + 2];
-      s3 += q[i + 3] * v[off + i + 3];
-      s4 += q[i + 4] * v[off + i + 4];
-      s5 += q[i + 5] * v[off + i + 5];
-      s6 += q[i + 6] * v[off + i + 6];
-      s7 += q[i + 7] * v[off + i + 7];
+    /** The best k of the pages {@code from} (inclusive) to {@code to} (exclusive). */
+    List<Hit> run(int from, int to) {
+      Heap heap = new Heap(k);
+      float[] approx = new float[FileVectors.PAGE_ROWS];
+      for (int u = from; u < to; u++) {
+        int b = units[2 * u];
+        int p = units[2 * u + 1];
+        FileVectors block = blocks.get(b);
+        FileVectors.Codes codes = Double.isNaN(slack) ? null : block.codes();
+        if (codes == null) {
+          floats(block.pages()[p], b, p * FileVectors.PAGE_ROWS, heap);
+        } else {
+          codes(block.pages()[p], codes.pages()[p], codes.scales()[p], b, p * FileVectors.PAGE_ROWS, heap, approx);
+        }
+      }
+      return heap.drainBestFirst();
     }
-    for (; i < n; i++) {
-      s0 += q[i] * v[off + i];
+
+    private void floats(float[] page, int b, int firstRow, Heap heap) {
+      for (int off = 0, row = firstRow; off < page.length; off += query.length, row++) {
+        heap.offer(kernel.dot(query, page, off), b, row, minScore);
+      }
     }
-    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+
+    private void codes(float[] page, byte[] codes, float[] scales, int b, int firstRow, Heap heap, float[] approx) {
+      kernel.dots(query, codes, scales.length, approx);
+      for (int r = 0; r < scales.length; r++) {
+        double scale = scales[r];
+        // NaN (a row without a bound) compares false: rescored.
+        if (scale * approx[r] + scale * slack + tiny < heap.floor(minScore)) {
+          continue;
+        }
+        heap.offer(kernel.dot(query, page, r * query.length), b, firstRow + r, minScore);
+      }
+    }
   }
 
   /** A range of pages that one thread scans: the first to claim it. */
   private static final class Part {
-    private final float[] query;
-    private final List<FileVectors> blocks;
-    private final int[] units;
+    private final Scan scan;
     private final int from;
     private final int to;
-    private final int k;
-    private final float minScore;
     private final AtomicBoolean claimed = new AtomicBoolean();
     final CompletableFuture<List<Hit>> result = new CompletableFuture<>();
 
-    Part(float[] query, List<FileVectors> blocks, int[] units, int from, int to, int k, float minScore) {
-      this.query = query;
-      this.blocks = blocks;
-      this.units = units;
+    Part(Scan scan, int from, int to) {
+      this.scan = scan;
       this.from = from;
       this.to = to;
-      this.k = k;
-      this.minScore = minScore;
     }
 
     boolean claim() {
@@ -190,9 +214,7 @@ public final class ExactSearch {
 
     void run() {
       try {
-        Heap heap = new Heap(k);
-        scan(query, units, from, to, blocks, minScore, heap);
-        result.complete(heap.drainBestFirst());
+        result.complete(scan.run(from, to));
       } catch (RuntimeException | Error e) {
         result.completeExceptionally(e);
       }
@@ -212,11 +234,22 @@ public final class ExactSearch {
       row = new int[k];
     }
 
-    boolean accepts(float s, int b, int r) {
+    /** The score a new row must reach to enter: {@code minScore}, or the worst kept once k are. */
+    float floor(float minScore) {
+      return size < score.length ? minScore : Math.max(minScore, score[0]);
+    }
+
+    void offer(float s, int b, int r, float minScore) {
+      if (s >= minScore && accepts(s, b, r)) {
+        push(s, b, r);
+      }
+    }
+
+    private boolean accepts(float s, int b, int r) {
       return size < score.length || s > score[0] || s == score[0] && (b < block[0] || b == block[0] && r < row[0]);
     }
 
-    void push(float s, int b, int r) {
+    private void push(float s, int b, int r) {
       if (size < score.length) {
         int i = size++;
         set(i, s, b, r);

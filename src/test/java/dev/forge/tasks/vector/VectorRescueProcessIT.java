@@ -54,7 +54,8 @@ class VectorRescueProcessIT {
     Path log = Path.of("target", "vector-rescue-process-it.log");
     Files.deleteIfExists(log);
     ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-      "-jar", "target/tasks-server.jar").directory(new File(System.getProperty("user.dir")));
+      "--add-modules", "jdk.incubator.vector", "-jar", "target/tasks-server.jar")
+      .directory(new File(System.getProperty("user.dir")));
     Map<String, String> env = pb.environment();
     env.keySet().removeIf(k -> k.startsWith("PG") || k.startsWith("TASKS_") || k.startsWith("HTTP_"));
     env.putAll(Map.of("HTTP_HOST", "127.0.0.1", "HTTP_PORT", Integer.toString(port), "PGHOST", db.getHost(),
