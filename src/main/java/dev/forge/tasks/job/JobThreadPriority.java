@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
  * its first CPU-bound section: when the cores are full, the event loops (status polls, uploads,
  * the stores) run first and the parse or the embedding takes what is left; when they are idle it
  * changes nothing. Measured on 2 cores (bench/results-files.md): on a node whose JIT still compiles
- * the parse path, polls at 5,000 req/s kept a p99 of 12–25 ms instead of 0.9–2.3 s. Linux only
+ * the parse path, polls at 5,000 req/s kept a p99 of 12–20 ms instead of 0.9–3.9 s. Linux only
  * ({@code /proc/thread-self} names the thread, {@code renice} lowers it; raising nice needs no
  * privilege); elsewhere, or without {@code renice}, nothing changes (logged once).
  */
