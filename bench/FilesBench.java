@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -251,6 +252,7 @@ public final class FilesBench {
   }
 
   static void flood(String url, Path dir, int seconds, String idPrefix) throws Exception {
+    System.out.println("FLOOD_STARTED " + Instant.now());
     long end = System.nanoTime() + seconds * 1_000_000_000L;
     int seq = 0;
     while (System.nanoTime() < end) {
@@ -263,7 +265,7 @@ public final class FilesBench {
       post(url, dir.resolve("bench.md"), md);
       waitFor(url, md);
     }
-    System.out.println("FLOOD uploads=" + seq);
+    System.out.println("FLOOD_ENDED " + Instant.now() + " uploads=" + seq);
   }
 
 }

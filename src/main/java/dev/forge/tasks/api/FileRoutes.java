@@ -69,7 +69,7 @@ final class FileRoutes {
   void list(RoutingContext ctx) {
     JsonObject query;
     try {
-      query = QueryParams.page(ctx.queryParams(), FileIds::isValid, "a file id")
+      query = QueryParams.page(ctx.queryParams(), FileIds.RULE::isValid, "a file id")
         .put("purpose", QueryParams.single(ctx.queryParams(), "purpose"));
     } catch (ApiException e) {
       HttpErrors.send(ctx, e.error());
@@ -110,7 +110,7 @@ final class FileRoutes {
   /** The file id of the path, or null after answering 404 for one that cannot exist. */
   private static String fileId(RoutingContext ctx) {
     String id = ctx.pathParam("id");
-    if (FileIds.isValid(id)) {
+    if (FileIds.RULE.isValid(id)) {
       return id;
     }
     HttpErrors.send(ctx, FileErrors.notFound(id));

@@ -162,7 +162,7 @@ final class FileUpload implements MultipartParser.Listener {
     String contentType = type.isEmpty() || type.length() > 127 || type.indexOf('/') < 0 ? "application/octet-stream" : type;
     String id = fields.get("id");
     JsonObject body = new JsonObject().put("tenant", tenant).put("filename", filename).put("content_type", contentType)
-      .put("id", id != null && FileIds.isValid(id) ? id : null);
+      .put("id", id != null && FileIds.RULE.isValid(id) ? id : null);
     begun = vertx.eventBus().<JsonObject>request(Addresses.FILES_UPLOAD_BEGIN, body, bus).map(m -> m.body());
     begun.onComplete(started -> {
       if (started.failed()) {
@@ -296,7 +296,7 @@ final class FileUpload implements MultipartParser.Listener {
         "'purpose' must be 1-64 letters, digits or _.:- (such as general or qa)."));
     }
     String id = fields.get("id");
-    if (id != null && !FileIds.isValid(id)) {
+    if (id != null && !FileIds.RULE.isValid(id)) {
       throw new ApiException(ApiError.invalidParameter("id", "'id' must match ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,120}$."));
     }
     String skip = fields.getOrDefault("skip_exists", "false").trim().toLowerCase(Locale.ROOT);

@@ -1,7 +1,7 @@
 package dev.forge.tasks.file;
 
 import dev.forge.tasks.bus.BusBodies;
-import dev.forge.tasks.bus.TaskIds;
+import dev.forge.tasks.bus.IdRule;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -13,24 +13,15 @@ public final class FileIds {
 
   /** The prefix of a file's processing task id. */
   public static final String TASK_PREFIX = "upload-";
-  /** The longest file id. */
-  public static final int MAX_LENGTH = TaskIds.MAX_LENGTH - TASK_PREFIX.length();
+  /** New file ids, and which ones a client may choose. */
+  public static final IdRule RULE = IdRule.withTasks("file_", TASK_PREFIX);
 
   private FileIds() {
   }
 
-  public static String newId() {
-    return TaskIds.newId("file_");
-  }
-
-  /** Whether {@code id} can name a file at all; one that cannot is simply not found. */
-  public static boolean isValid(String id) {
-    return TaskIds.isValid(id, MAX_LENGTH);
-  }
-
   /** The file id a bus body names; one that cannot exist is simply not found. */
   static String from(JsonObject body) {
-    return BusBodies.id(body, "id", FileIds::isValid, FileErrors::notFound);
+    return BusBodies.id(body, "id", RULE::isValid, FileErrors::notFound);
   }
 
   /** The id of the {@code file_processing} task of file {@code id}. */

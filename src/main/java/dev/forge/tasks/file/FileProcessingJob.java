@@ -59,7 +59,7 @@ public final class FileProcessingJob implements Job {
 
   @Override
   public JsonObject run(JobContext ctx) throws Exception {
-    String fileId = ctx.input().getValue("file_id") instanceof String s && FileIds.isValid(s) ? s : null;
+    String fileId = ctx.input().getValue("file_id") instanceof String s && FileIds.RULE.isValid(s) ? s : null;
     if (fileId == null) {
       throw JobFailure.fatal("input.file_id must name a file.");
     }

@@ -60,29 +60,19 @@ record FileRow(String tenant, String id, long seq, boolean visible, String filen
    * document model's, with {@code content.segments} as given (empty until processed).
    */
   JsonObject toDocument(JsonArray segments, boolean segmentsTruncated) {
+    return toJson().put("title", title).put("author", author).put("md5sum", md5).put("mime_type", contentType)
+      .put("vector_store_ids", new JsonArray()).put("content", content(segments, segmentsTruncated));
+  }
+
+  /** The document's {@code content}: what the analysis found, then the segments. */
+  private JsonObject content(JsonArray segments, boolean segmentsTruncated) {
     JsonObject contentMetadata = new JsonObject().put("segments_total", segmentCount);
     if (segmentsTruncated) {
       contentMetadata.put("segments_truncated", true);
     }
-    JsonObject content = new JsonObject()
-      .put("id", md5)
-      .put("abstract", abstractText)
-      .put("summary", summary)
-      .put("keywords", keywords.copy())
-      .put("outline", "")
-      .put("language", language)
-      .put("file_type", fileType)
-      .put("page_count", pageCount)
-      .put("status", status)
-      .put("metadata", contentMetadata)
-      .put("vector_store_ids", new JsonArray())
-      .put("segments", segments);
-    return toJson()
-      .put("title", title)
-      .put("author", author)
-      .put("md5sum", md5)
-      .put("mime_type", contentType)
-      .put("vector_store_ids", new JsonArray())
-      .put("content", content);
+    return new JsonObject().put("id", md5).put("status", status)
+      .put("abstract", abstractText).put("summary", summary).put("keywords", keywords.copy()).put("outline", "")
+      .put("language", language).put("file_type", fileType).put("page_count", pageCount)
+      .put("metadata", contentMetadata).put("vector_store_ids", new JsonArray()).put("segments", segments);
   }
 }

@@ -92,10 +92,16 @@ final class FileSql {
     SELECT p.data FROM file_parts p JOIN files f ON f.seq = p.file_seq
     WHERE f.tenant = $1 AND f.id = $2 AND p.part_no = $3""";
 
+  /**
+   * A batch of segments, only while attempt {@code $3} owns the file. The file row stays locked
+   * (FOR KEY SHARE) until the insert commits: a concurrent delete of the file waits and then takes
+   * these segments with it, or goes first and this inserts nothing (V7: no per-row foreign key).
+   */
   static final String INSERT_SEGMENTS = """
     INSERT INTO file_segments (tenant, file_id, idx, content, metadata)
     SELECT $1, $2, t.i, t.c, t.m::jsonb FROM unnest($4::int[], $5::text[], $6::text[]) AS t(i, c, m)
-    WHERE EXISTS (SELECT 1 FROM files WHERE tenant = $1 AND id = $2 AND processing_attempt = $3 AND status = 'processing')
+    WHERE EXISTS (SELECT 1 FROM files WHERE tenant = $1 AND id = $2 AND processing_attempt = $3 AND status = 'processing'
+                  FOR KEY SHARE)
     ON CONFLICT (tenant, file_id, idx) DO UPDATE SET content = EXCLUDED.content, metadata = EXCLUDED.metadata""";
 
   static final String JOB_DONE = """

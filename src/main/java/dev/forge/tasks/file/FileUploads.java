@@ -33,10 +33,10 @@ final class FileUploads {
 
   Future<BusReply> begin(JsonObject body) {
     String given = BusBodies.optString(body, "id");
-    if (given != null && !FileIds.isValid(given)) {
+    if (given != null && !FileIds.RULE.isValid(given)) {
       throw BusBodies.invalid("id", "'id' must match ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,120}$.");
     }
-    String id = given == null ? FileIds.newId() : given;
+    String id = given == null ? FileIds.RULE.newId() : given;
     String filename = BusBodies.requiredString(body, "filename");
     String contentType = BusBodies.requiredString(body, "content_type");
     return store.begin(tenant(body), id, filename, contentType, titleOf(filename))
@@ -72,7 +72,7 @@ final class FileUploads {
     String tenant = tenant(body);
     long seq = BusBodies.number(body, "upload", 0, Long.MAX_VALUE, -1);
     String id = BusBodies.requiredString(body, "id");
-    if (!FileIds.isValid(id)) {
+    if (!FileIds.RULE.isValid(id)) {
       throw BusBodies.invalid("id", "'id' must match ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,120}$.");
     }
     String purpose = BusBodies.requiredString(body, "purpose");

@@ -8,15 +8,12 @@ import dev.forge.tasks.bus.Addresses;
 import dev.forge.tasks.bus.BusBodies;
 import dev.forge.tasks.db.BusReply;
 import dev.forge.tasks.db.StoreConsumers;
-import dev.forge.tasks.db.StorePool;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import java.util.HashMap;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,10 +36,8 @@ public final class FilesVerticle extends VerticleBase {
   }
 
   private final Settings settings;
-  private Pool pool;
-  private StoreConsumers consumers;
-  private Pool bulk;
   private FileStore store;
+  private StoreConsumers consumers;
   private FileTasks tasks;
 
   public FilesVerticle(Settings settings) {
@@ -51,17 +46,8 @@ public final class FilesVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    pool = StorePool.open(vertx, settings.connect(), settings.poolSize(), 1024, "files-store");
-    // Parts and segments commit without waiting for their WAL flush: each is followed, before anyone
-    // relies on it, by a commit that waits (an upload's finish, an attempt's done), and Postgres
-    // flushes the WAL in order, so that commit makes them durable too. A crash in between loses only
-    // an upload the client never saw succeed, or segments that the rescued attempt writes again.
-    PgConnectOptions asynchronous = new PgConnectOptions(settings.connect())
-      .setProperties(new HashMap<>(settings.connect().getProperties()))
-      .addProperty("synchronous_commit", "off");
-    bulk = StorePool.open(vertx, asynchronous, Math.max(2, settings.poolSize() / 2), 1024, "files-store-bulk");
+    store = FileStore.open(vertx, settings.connect(), settings.poolSize());
     consumers = new StoreConsumers(vertx, "Files", FileErrors::idConflict);
-    store = new FileStore(pool, bulk);
     tasks = new FileTasks(vertx, settings.busTimeoutMs());
     FileUploads uploads = new FileUploads(store, tasks);
     FileJobs jobs = new FileJobs(store);
@@ -95,8 +81,7 @@ public final class FilesVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     return (consumers == null ? Future.succeededFuture() : consumers.close(0))
-      .transform(v -> Future.all(pool == null ? Future.succeededFuture() : pool.close(),
-        bulk == null ? Future.succeededFuture() : bulk.close()));
+      .transform(v -> store == null ? Future.succeededFuture() : store.close());
   }
 
   private Future<FileRow> get(JsonObject body) {
@@ -120,8 +105,8 @@ public final class FilesVerticle extends VerticleBase {
   private Future<BusReply> list(JsonObject body) {
     int limit = integer(body, "limit", 1, 100, 20);
     boolean ascending = BusBodies.ascending(body);
-    String after = BusBodies.cursor(body, "after", FileIds::isValid, "a file id");
-    String before = BusBodies.cursor(body, "before", FileIds::isValid, "a file id");
+    String after = BusBodies.cursor(body, "after", FileIds.RULE::isValid, "a file id");
+    String before = BusBodies.cursor(body, "before", FileIds.RULE::isValid, "a file id");
     return store.list(tenant(body), limit, ascending, after, before, optString(body, "purpose"))
       .compose(page -> {
         List<Future<FileRow>> files = page.items().stream().map(this::reconcile).toList();

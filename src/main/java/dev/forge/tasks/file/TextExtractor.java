@@ -112,8 +112,8 @@ final class TextExtractor {
     office.setUseSAXDocxExtractor(true); // streams the document's XML instead of building its object model
     office.setUseSAXPptxExtractor(true);
     context.set(OfficeParserConfig.class, office);
-    long deadline = System.nanoTime() + timeoutMs * 1_000_000;
-    Handler handler = new Handler(sink, maxChars, deadline, timeoutMs, checkpoint, counted);
+    Handler handler = new Handler(sink, new Bounds(maxChars, System.nanoTime() + timeoutMs * 1_000_000, timeoutMs,
+      checkpoint, counted));
     try {
       PARSER.parse(stream, handler, metadata, context);
     } catch (Stop stop) {
@@ -180,25 +180,39 @@ final class TextExtractor {
     };
   }
 
+  /**
+   * The bounds of one parse, checked every 64 K characters of text: the text's size, the parse's
+   * time ({@code deadline} in {@link System#nanoTime()}), and the job's own checkpoint.
+   */
+  private record Bounds(long maxChars, long deadline, long timeoutMs, Checkpoint checkpoint, CountingStream counted) {
+    void check(long chars) throws SAXException {
+      if (chars > maxChars) {
+        throw new Stop(JobFailure.fatal("The file holds more than " + maxChars
+          + " characters of text (a decompression bomb?): it was not processed."));
+      }
+      if (System.nanoTime() > deadline) {
+        throw new Stop(JobFailure.fatal("Extracting the text took longer than " + timeoutMs / 1000 + " s."));
+      }
+      try {
+        checkpoint.check(counted.count());
+      } catch (Exception e) {
+        throw new Stop(e);
+      }
+    }
+  }
+
   /** Tika's XHTML events to the sink: blocks become paragraphs, PDF page divs pages; the head is skipped. */
   private static final class Handler extends DefaultHandler {
     private final TextSink sink;
-    private final long maxChars;
-    private final long deadline;
-    private final long timeoutMs;
-    private final Checkpoint checkpoint;
-    private final CountingStream counted;
+    private final Bounds bounds;
+    /** Depth inside {@code <head>}, whose text is not the document's. */
     private int head;
     private int pages;
     private long nextCheck;
 
-    Handler(TextSink sink, long maxChars, long deadline, long timeoutMs, Checkpoint checkpoint, CountingStream counted) {
+    Handler(TextSink sink, Bounds bounds) {
       this.sink = sink;
-      this.maxChars = maxChars;
-      this.deadline = deadline;
-      this.timeoutMs = timeoutMs;
-      this.checkpoint = checkpoint;
-      this.counted = counted;
+      this.bounds = bounds;
     }
 
     @Override
@@ -231,7 +245,7 @@ final class TextExtractor {
       guard(() -> sink.text(ch, start, length));
       if (sink.chars() >= nextCheck) {
         nextCheck = sink.chars() + 64 * 1024;
-        check();
+        bounds.check(sink.chars());
       }
     }
 
@@ -245,21 +259,6 @@ final class TextExtractor {
       try {
         step.run();
       } catch (RuntimeException e) {
-        throw new Stop(e);
-      }
-    }
-
-    private void check() throws SAXException {
-      if (sink.chars() > maxChars) {
-        throw new Stop(JobFailure.fatal("The file holds more than " + maxChars
-          + " characters of text (a decompression bomb?): it was not processed."));
-      }
-      if (System.nanoTime() > deadline) {
-        throw new Stop(JobFailure.fatal("Extracting the text took longer than " + timeoutMs / 1000 + " s."));
-      }
-      try {
-        checkpoint.check(counted.count());
-      } catch (Exception e) {
         throw new Stop(e);
       }
     }

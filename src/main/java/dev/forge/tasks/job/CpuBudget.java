@@ -14,7 +14,9 @@ import java.util.function.BooleanSupplier;
  * for threads freely (a job waiting on I/O or on another task holds no permit); only the sections
  * they run through {@link JobContext#cpu} count, so heavy work (parsing, embedding) can never take
  * every core and the event loops that answer status polls keep one. Permits go first come, first
- * served, so a job type with many threads cannot starve another. One instance per node.
+ * served, so a job type with many threads cannot starve another. The threads that run them do so
+ * at a lower OS priority ({@link JobThreadPriority}), so that the event loops go first when the
+ * cores are full. One instance per node.
  *
  * <p>As a {@link MeterBinder} it publishes {@code tasks_job_cpu_permits} (the budget),
  * {@code tasks_job_cpu_in_use} (sections running) and {@code tasks_job_cpu_waiting} (job threads
@@ -81,6 +83,7 @@ public final class CpuBudget implements MeterBinder {
     if (Context.isOnEventLoopThread()) {
       throw new IllegalStateException("Task " + taskId + ": CPU-bound work runs on a job thread, never on an event loop");
     }
+    JobThreadPriority.lowerCurrentThread();
     while (!semaphore.tryAcquire(CANCEL_CHECK_MS, TimeUnit.MILLISECONDS)) {
       if (cancelled.getAsBoolean()) {
         throw new JobCancelledException(taskId);

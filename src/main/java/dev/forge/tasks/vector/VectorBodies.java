@@ -28,7 +28,7 @@ final class VectorBodies {
   }
 
   static String fileId(JsonObject body) {
-    return BusBodies.id(body, "file_id", FileIds::isValid,
+    return BusBodies.id(body, "file_id", FileIds.RULE::isValid,
       id -> ApiError.invalidParameter("file_id", "'file_id' must be a file id."));
   }
 
@@ -46,7 +46,7 @@ final class VectorBodies {
       if (!(o instanceof String s)) {
         throw BusBodies.invalid(key, "'" + key + "' must hold file ids (strings).");
       }
-      if (!FileIds.isValid(s)) {
+      if (!FileIds.RULE.isValid(s)) {
         throw BusBodies.invalid(key, "No file with id '" + ApiError.printable(s) + "'.");
       }
       ids.add(s);

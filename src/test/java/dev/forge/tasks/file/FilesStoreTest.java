@@ -10,15 +10,21 @@ import dev.forge.tasks.bus.ApiError;
 import dev.forge.tasks.support.LiveNode;
 import dev.forge.tasks.support.TestDatabase;
 import dev.forge.tasks.support.TestNodes;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -172,6 +178,88 @@ class FilesStoreTest {
     } finally {
       await(live.node.vertx().undeploy(deployment));
     }
+  }
+
+  @Test
+  void deletingAFileDeletesItsSegments() throws Exception {
+    upload("t1", "file_e", "text");
+    JsonObject key = new JsonObject().put("tenant", "t1").put("id", "file_e");
+    call(Addresses.FILES_JOB_START, key.copy().put("attempt", 1));
+    call(Addresses.FILES_JOB_SEGMENTS, key.copy().put("attempt", 1).put("segments", segments(0, 50)));
+    assertEquals("50", segmentRows("file_e"));
+    call(Addresses.FILES_DELETE, key);
+    assertEquals("0", segmentRows("file_e"));
+    // Gone, its segments are refused and nothing is written for it.
+    assertEquals(404, failure(Addresses.FILES_JOB_SEGMENTS, key.copy().put("attempt", 1)
+      .put("segments", segments(0, 5))).status());
+    assertEquals("0", segmentRows("file_e"));
+    assertEquals("0", orphanSegments());
+  }
+
+  /** A delete that goes first (uncommitted when the segments arrive): they wait for it, then write nothing. */
+  @Test
+  void segmentsWrittenWhileTheFileIsBeingDeletedNeverPrecedeIt() throws Exception {
+    Future<Message<Object>> write = whileHeldOpen("file_f",
+      key -> bus.request(Addresses.FILES_JOB_SEGMENTS, key.copy().put("attempt", 1).put("segments", segments(0, 20))),
+      "DELETE FROM files WHERE tenant = 't1' AND id = 'file_f'");
+    assertEquals(404, failure(write).status());
+    assertEquals("0", segmentRows("file_f"));
+    assertEquals("0", orphanSegments());
+  }
+
+  /** An insert that goes first (uncommitted when the delete comes): the delete waits, then takes its segments. */
+  @Test
+  void aFileDeletedWhileItsSegmentsAreWrittenTakesThemWithIt() throws Exception {
+    // The store's own statement; the delete can only wait for it if it found the file and wrote.
+    Future<Message<Object>> delete = whileHeldOpen("file_g", key -> bus.request(Addresses.FILES_DELETE, key),
+      "PREPARE ins (text, text, int, int[], text[], text[]) AS " + FileSql.INSERT_SEGMENTS,
+      "EXECUTE ins ('t1', 'file_g', 1, ARRAY[0, 1, 2], ARRAY['a', 'b', 'c'], ARRAY['{}', '{}', '{}'])");
+    assertTrue(((JsonObject) await(delete).body()).getBoolean("deleted"));
+    assertEquals("0", segmentRows("file_g"));
+    assertEquals("0", orphanSegments());
+  }
+
+  /**
+   * Uploads file {@code id} of tenant t1 and starts its processing attempt 1; runs {@code statements}
+   * in a transaction of the test's own, and meanwhile {@code request} with the file's key; asserts
+   * that the request waits for that transaction, commits it, and hands back the request's reply.
+   */
+  static Future<Message<Object>> whileHeldOpen(String id, Function<JsonObject, Future<Message<Object>>> request,
+                                               String... statements) throws Exception {
+    upload("t1", id, "text");
+    JsonObject key = new JsonObject().put("tenant", "t1").put("id", id);
+    call(Addresses.FILES_JOB_START, key.copy().put("attempt", 1));
+    try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + db.getHost() + ":" + db.getPort() + "/"
+      + db.getDatabase(), db.getUser(), db.getPassword()); Statement st = c.createStatement()) {
+      c.setAutoCommit(false);
+      for (String statement : statements) {
+        st.execute(statement);
+      }
+      Future<Message<Object>> reply = request.apply(key);
+      await(live.node.vertx().timer(300));
+      assertFalse(reply.isComplete(), "waits for the other transaction");
+      c.commit();
+      return reply;
+    }
+  }
+
+  static String segmentRows(String fileId) {
+    return TestDatabase.inRolledBackTransaction(db, "SELECT count(*) FROM file_segments WHERE file_id = '" + fileId + "'");
+  }
+
+  /** Segments whose file does not exist (there must never be any). */
+  static String orphanSegments() {
+    return TestDatabase.inRolledBackTransaction(db, "SELECT count(*) FROM file_segments s "
+      + "WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.tenant = s.tenant AND f.id = s.file_id)");
+  }
+
+  static ApiError failure(Future<Message<Object>> reply) throws Exception {
+    try {
+      await(reply);
+    } catch (ExecutionException e) {
+      return ApiError.fromThrowable(e.getCause());
+    }
+    throw new AssertionError("succeeded");
   }
 
   static JsonArray segments(int from, int n) {

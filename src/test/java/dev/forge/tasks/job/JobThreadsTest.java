@@ -16,9 +16,12 @@ import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -31,6 +34,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -150,6 +154,36 @@ class JobThreadsTest {
         assertEquals(0, budget.inUse());
         return most.get();
       });
+  }
+
+  /** CPU sections run below the event loops' OS priority (Linux: the test reads the threads' nice). */
+  @Test
+  void aJobsCpuSectionRunsAtALowerPriorityThanTheEventLoops(Vertx vertx, VertxTestContext tc) {
+    Assumptions.assumeTrue(Files.exists(Path.of("/proc/thread-self/stat")), "Linux only");
+    TestJob job = new TestJob(ctx -> {
+      int before = nice();
+      int inside = ctx.cpu(JobThreadsTest::nice);
+      return new JsonObject().put("before", before).put("inside", inside);
+    });
+    FakeJobStore store = FakeJobStore.forIds(List.of("t1"));
+    vertx.deployVerticle(store)
+      .compose(d -> vertx.deployVerticle(new JobVerticle(job, new JobVerticle.Settings(1, 600_000, 20, 30_000, 5_000,
+        new CpuBudget(1)))))
+      .compose(d -> store.nth(Addresses.JOB_COMPLETE, 1))
+      .onComplete(tc.succeeding(done -> tc.verify(() -> {
+        JsonObject data = done.getJsonObject("data");
+        assertEquals(JobThreadPriority.NICE, data.getInteger("inside") - data.getInteger("before"), data.encode());
+        vertx.runOnContext(v -> tc.verify(() -> {
+          assertEquals(data.getInteger("before"), nice(), "an event loop keeps its priority");
+          tc.completeNow();
+        }));
+      })));
+  }
+
+  /** The calling thread's nice value (field 19 of /proc/thread-self/stat). */
+  private static int nice() throws IOException {
+    String stat = Files.readString(Path.of("/proc/thread-self/stat"));
+    return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
   }
 
   @Test
