@@ -8,8 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayDeque;
-import java.util.Deque;
+import io.vertx.core.net.TrustOptions;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,40 +16,51 @@ import org.slf4j.LoggerFactory;
 /**
  * The sending loop of a {@link DeliveryVerticle}, on its event loop: claims due deliveries from the
  * webhooks store with a lease (a node that dies mid-delivery has its deliveries redone by another
- * once the lease ends), makes one {@link WebhookCall} for each, and reports the outcomes back in
- * batches.
+ * once the lease ends), makes one {@link WebhookCall} for each, and hands the outcomes to
+ * {@link ResultReports}.
  */
 final class Sender {
 
   private static final Logger LOG = LoggerFactory.getLogger(Sender.class);
 
+  /**
+   * How a node sends: timeout per call, claim poll interval, deliveries in flight at most,
+   * connections per receiver, and the certificates trusted for {@code https} (null: the JVM's).
+   */
+  record Settings(long timeoutMs, long pollMs, int maxInFlight, int connectionsPerHost, long busTimeoutMs,
+                  Destinations destinations, TrustOptions trust) {
+
+    /** A claimed delivery is redone elsewhere if not reported within a call's timeout and this margin. */
+    long leaseMs() {
+      return timeoutMs + 5000;
+    }
+  }
+
   /** How long a stopping sender waits for its claim and reports in flight. */
   private static final long QUIET_MS = 2000;
-  /** The most results one report carries. */
-  private static final int MAX_RESULTS = 256;
   /** The most deliveries one claim asks for (the store's limit). */
   private static final int MAX_CLAIM = 256;
 
+  private final String worker = "webhooks-" + UUID.randomUUID();
   private final Vertx vertx;
-  private final DeliveryVerticle.Settings settings;
+  private final Settings settings;
   private final WebhookCall call;
   private final DeliveryOptions bus;
-  private final String worker = "webhooks-" + UUID.randomUUID();
-  private final Deque<JsonObject> results = new ArrayDeque<>();
+  private final ResultReports reports;
   private final long timer;
   private int inFlight;
   private boolean claiming;
   /** The last claim was full, so more may be due: claim again as slots free up, not at the next poll. */
   private boolean backlog;
-  private boolean reporting;
   private boolean stopping;
 
   /** Starts polling at once; only from the event loop it then runs on. */
-  Sender(Vertx vertx, DeliveryVerticle.Settings settings) {
+  Sender(Vertx vertx, Settings settings) {
     this.vertx = vertx;
     this.settings = settings;
     this.call = WebhookCall.open(vertx, settings);
     this.bus = new DeliveryOptions().setSendTimeout(settings.busTimeoutMs());
+    this.reports = new ResultReports(vertx, bus);
     this.timer = vertx.setPeriodic(settings.pollMs(), t -> poll());
   }
 
@@ -65,7 +75,7 @@ final class Sender {
     Promise<Void> quiet = Promise.promise();
     long deadline = System.nanoTime() + QUIET_MS * 1_000_000;
     vertx.setPeriodic(1, 20, t -> {
-      if ((!claiming && !reporting && results.isEmpty()) || System.nanoTime() > deadline) {
+      if ((!claiming && reports.idle()) || System.nanoTime() > deadline) {
         vertx.cancelTimer(t);
         quiet.complete();
       }
@@ -114,43 +124,12 @@ final class Sender {
           d.getString("endpoint_id"), d.getString("task_id"), d.getInteger("attempt"),
           (System.nanoTime() - started) / 1_000_000, f.getMessage());
       }
-      report(result);
-    });
-  }
-
-  /**
-   * Results leave in batches: one request in flight at a time, and those that arrive meanwhile go
-   * together in the next (one statement and one commit for many deliveries, none waiting on a timer).
-   */
-  private void report(JsonObject result) {
-    results.add(result);
-    if (!reporting) {
-      flushResults();
-    }
-  }
-
-  private void flushResults() {
-    if (results.isEmpty()) {
-      return;
-    }
-    JsonArray batch = new JsonArray();
-    while (!results.isEmpty() && batch.size() < MAX_RESULTS) {
-      batch.add(results.poll());
-    }
-    reporting = true;
-    vertx.eventBus().request(Addresses.WEBHOOK_RESULT, new JsonObject().put("results", batch), bus).onComplete(done -> {
-      if (done.failed()) {
-        // The leases run out and other attempts are made: at least once, never lost.
-        LOG.warn("Webhooks: the results of {} attempts were not recorded ({}); they will be sent again", batch.size(),
-          failure(done.cause()));
-      }
-      reporting = false;
-      flushResults();
+      reports.add(result);
     });
   }
 
   /** A failed bus request as its error code ({@code store_unavailable}, ...), for logs. */
-  private static String failure(Throwable err) {
+  static String failure(Throwable err) {
     ApiError e = ApiError.fromThrowable(err);
     return e == null ? "internal error" : e.code();
   }

@@ -42,7 +42,7 @@ record WebhookCall(Vertx vertx, HttpClientAgent client, HostResolver resolver, D
    * connections per receiver (no pipelining: a receiver that mishandles it would fail deliveries
    * that are otherwise fine), redirects never followed. Only from one event loop (the resolver's cache).
    */
-  static WebhookCall open(Vertx vertx, DeliveryVerticle.Settings settings) {
+  static WebhookCall open(Vertx vertx, Sender.Settings settings) {
     HttpClientOptions options = new HttpClientOptions()
       .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeoutMs()))
       .setMaxRedirects(0).setKeepAlive(true).setForceSni(true).setVerifyHost(true);

@@ -2,6 +2,7 @@ package dev.forge.tasks.webhook;
 
 import static dev.forge.tasks.bus.BusBodies.tenant;
 
+import dev.forge.tasks.bus.Addresses;
 import dev.forge.tasks.bus.ApiError;
 import dev.forge.tasks.bus.ApiException;
 import dev.forge.tasks.bus.BusBodies;
@@ -12,7 +13,9 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
+import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +42,14 @@ final class WebhookEndpoints {
     this.ledger = ledger;
   }
 
-  Future<JsonObject> create(JsonObject body) {
+  /** The addresses it answers: the endpoint API's. */
+  Map<String, Function<JsonObject, Future<JsonObject>>> handlers() {
+    return Map.of(Addresses.WEBHOOK_CREATE, this::create, Addresses.WEBHOOK_LIST, this::list,
+      Addresses.WEBHOOK_GET, this::get, Addresses.WEBHOOK_UPDATE, this::update, Addresses.WEBHOOK_DELETE, this::delete,
+      Addresses.WEBHOOK_DELIVERIES, this::deliveries, Addresses.WEBHOOK_RETRY, this::retry);
+  }
+
+  private Future<JsonObject> create(JsonObject body) {
     WebhookRequests.onlyFields(body, WebhookRequests.CREATE_FIELDS);
     String id = "we_" + UUID.randomUUID().toString().replace("-", "");
     String secret = Signer.newSecret();
@@ -51,7 +61,7 @@ final class WebhookEndpoints {
     });
   }
 
-  Future<JsonObject> list(JsonObject body) {
+  private Future<JsonObject> list(JsonObject body) {
     return pool.preparedQuery(WebhookSql.LIST).execute(Tuple.of(tenant(body))).map(rows -> {
       JsonArray data = new JsonArray();
       rows.forEach(row -> data.add(WebhookRows.endpoint(row)));
@@ -59,12 +69,12 @@ final class WebhookEndpoints {
     });
   }
 
-  Future<JsonObject> get(JsonObject body) {
+  private Future<JsonObject> get(JsonObject body) {
     String id = WebhookRequests.endpointId(body.getValue("id"));
     return pool.preparedQuery(WebhookSql.GET).execute(Tuple.of(tenant(body), id)).map(rows -> endpoint(rows, id));
   }
 
-  Future<JsonObject> update(JsonObject body) {
+  private Future<JsonObject> update(JsonObject body) {
     WebhookRequests.onlyFields(body, WebhookRequests.UPDATE_FIELDS);
     String tenant = tenant(body);
     String id = WebhookRequests.endpointId(body.getValue("id"));
@@ -88,7 +98,7 @@ final class WebhookEndpoints {
     });
   }
 
-  Future<JsonObject> delete(JsonObject body) {
+  private Future<JsonObject> delete(JsonObject body) {
     String id = WebhookRequests.endpointId(body.getValue("id"));
     return pool.preparedQuery(WebhookSql.DELETE).execute(Tuple.of(tenant(body), id)).map(rows -> {
       if (rows.rowCount() == 0) {
@@ -98,7 +108,7 @@ final class WebhookEndpoints {
     });
   }
 
-  Future<JsonObject> deliveries(JsonObject body) {
+  private Future<JsonObject> deliveries(JsonObject body) {
     String tenant = tenant(body);
     String id = WebhookRequests.endpointId(body.getValue("id"));
     int limit = BusBodies.integer(body, "limit", 1, 100, 20);
@@ -123,7 +133,7 @@ final class WebhookEndpoints {
       });
   }
 
-  Future<JsonObject> retry(JsonObject body) {
+  private Future<JsonObject> retry(JsonObject body) {
     String tenant = tenant(body);
     String id = WebhookRequests.endpointId(body.getValue("id"));
     String delivery = BusBodies.string(body, "delivery");
