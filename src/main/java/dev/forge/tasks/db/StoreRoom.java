@@ -5,9 +5,13 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * What a store verticle opens at start and closes at stop, as one: its connection pool and its
@@ -21,6 +25,7 @@ public final class StoreRoom {
 
   private final Pool pool;
   private final StoreConsumers consumers;
+  private final List<Pool> more = new ArrayList<>();
 
   private StoreRoom(Pool pool, StoreConsumers consumers) {
     this.pool = pool;
@@ -40,6 +45,20 @@ public final class StoreRoom {
     return pool;
   }
 
+  /**
+   * A second pool of {@code size} connections to the same database whose commits do not wait for
+   * their WAL flush ({@code synchronous_commit = off}), closed with the room: for writes that a crash
+   * may lose because whatever relies on them is redone anyway (a lease, an outcome that is sent
+   * again). Postgres flushes the WAL in order, so any later commit that waits makes them durable too.
+   */
+  public Pool asynchronousPool(Vertx vertx, PgConnectOptions connect, int size, String name) {
+    PgConnectOptions asynchronous = new PgConnectOptions(connect).setProperties(new HashMap<>(connect.getProperties()))
+      .addProperty("synchronous_commit", "off");
+    Pool added = StorePool.open(vertx, asynchronous, size, MAX_WAITING, name);
+    more.add(added);
+    return added;
+  }
+
   /** Answers each address with its handler's reply (see {@link StoreConsumers#onJson}); done once all listen. */
   public Future<Void> answer(Map<String, Function<JsonObject, Future<JsonObject>>> handlers) {
     return Future.all(handlers.entrySet().stream().map(h -> consumers.onJson(h.getKey(), h.getValue())).toList())
@@ -48,6 +67,7 @@ public final class StoreRoom {
 
   /** Leaves the bus, lets the requests under way finish (at most {@code drainMs}), then closes the pool. */
   public Future<Void> close(long drainMs) {
-    return consumers.close(drainMs).transform(v -> pool.close());
+    return consumers.close(drainMs).transform(v -> Future.all(Stream.concat(Stream.of(pool), more.stream())
+      .map(Pool::close).toList())).mapEmpty();
   }
 }

@@ -27,11 +27,17 @@ final class DeliveryLedger {
   private static final Logger LOG = LoggerFactory.getLogger(DeliveryLedger.class);
 
   private final Pool pool;
+  private final Pool senders;
   private final WebhookStoreVerticle.Settings settings;
 
-  /** Retries as {@code settings} say ({@code retryForMs}, {@code retryBaseMs}). */
-  DeliveryLedger(Pool pool, WebhookStoreVerticle.Settings settings) {
+  /**
+   * Claims and outcomes on {@code senders} (commits that need not wait for their WAL flush: a lost
+   * one means a delivery sent again), failing an endpoint's deliveries on {@code pool}; retries as
+   * {@code settings} say ({@code retryForMs}, {@code retryBaseMs}).
+   */
+  DeliveryLedger(Pool pool, Pool senders, WebhookStoreVerticle.Settings settings) {
     this.pool = pool;
+    this.senders = senders;
     this.settings = settings;
   }
 
@@ -44,7 +50,7 @@ final class DeliveryLedger {
   Future<JsonObject> claim(JsonObject body) {
     int limit = BusBodies.integer(body, "limit", 1, 256, 16);
     long leaseMs = BusBodies.integer(body, "lease_ms", 100, 3_600_000, 30_000);
-    return pool.preparedQuery(WebhookSql.CLAIM).execute(Tuple.of(limit, BusBodies.string(body, "worker"), leaseMs))
+    return senders.preparedQuery(WebhookSql.CLAIM).execute(Tuple.of(limit, BusBodies.string(body, "worker"), leaseMs))
       .map(rows -> {
         JsonArray out = new JsonArray();
         rows.forEach(row -> out.add(WebhookRows.claimed(row)));
@@ -76,7 +82,7 @@ final class DeliveryLedger {
       }
     }
     if (!ids.isEmpty()) {
-      done.add(pool.preparedQuery(WebhookSql.SUCCEEDED).execute(Tuple.tuple().addArrayOfString(ids.toArray(String[]::new))
+      done.add(senders.preparedQuery(WebhookSql.SUCCEEDED).execute(Tuple.tuple().addArrayOfString(ids.toArray(String[]::new))
         .addArrayOfInteger(attempts.toArray(Integer[]::new)).addArrayOfInteger(codes.toArray(Integer[]::new))));
     }
     return Future.all(done).map(new JsonObject());
@@ -88,7 +94,7 @@ final class DeliveryLedger {
   }
 
   private Future<Void> failed(String id, int attempt, Integer code, String error) {
-    return pool.preparedQuery(WebhookSql.FAILED)
+    return senders.preparedQuery(WebhookSql.FAILED)
       .execute(Tuple.of(id, attempt, code, error, settings.retryForMs(), settings.retryBaseMs()))
       .compose(rows -> {
         Row row = rows.size() == 0 ? null : rows.iterator().next();

@@ -12,9 +12,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The outcomes of a {@link Sender}'s attempts, on their way to the webhooks store in batches: one
- * request in flight at a time, and those that arrive meanwhile go together in the next (one
- * statement and one commit for many deliveries, none waiting on a timer). Only from the sender's
- * event loop.
+ * request in flight at a time, leaving {@link #GATHER_MS} after the first outcome it carries (or at
+ * once when full), so that one statement and one commit record many deliveries. Only the record
+ * waits, never a receiver: the calls are made. Only from the sender's event loop.
  */
 final class ResultReports {
 
@@ -22,10 +22,13 @@ final class ResultReports {
 
   /** The most results one report carries. */
   private static final int MAX_RESULTS = 256;
+  /** How long outcomes gather before a report leaves: at 1,000 deliveries/s, 50 per statement. */
+  static final long GATHER_MS = 50;
 
   private final Deque<JsonObject> waiting = new ArrayDeque<>();
   private final Vertx vertx;
   private final DeliveryOptions bus;
+  /** A report is in flight, or gathering (its timer set). */
   private boolean reporting;
 
   ResultReports(Vertx vertx, DeliveryOptions bus) {
@@ -37,7 +40,8 @@ final class ResultReports {
   void add(JsonObject result) {
     waiting.add(result);
     if (!reporting) {
-      flush();
+      reporting = true;
+      vertx.setTimer(GATHER_MS, t -> send());
     }
   }
 
@@ -46,23 +50,23 @@ final class ResultReports {
     return !reporting && waiting.isEmpty();
   }
 
-  private void flush() {
-    if (waiting.isEmpty()) {
-      return;
-    }
+  /** The next report: the outcomes gathered so far (at most {@link #MAX_RESULTS}); then the next gathering. */
+  private void send() {
     JsonArray batch = new JsonArray();
     while (!waiting.isEmpty() && batch.size() < MAX_RESULTS) {
       batch.add(waiting.poll());
     }
-    reporting = true;
     vertx.eventBus().request(Addresses.WEBHOOK_RESULT, new JsonObject().put("results", batch), bus).onComplete(done -> {
       if (done.failed()) {
         // The leases run out and other attempts are made: at least once, never lost.
         LOG.warn("Webhooks: the results of {} attempts were not recorded ({}); they will be sent again", batch.size(),
           Sender.failure(done.cause()));
       }
-      reporting = false;
-      flush();
+      if (waiting.isEmpty()) {
+        reporting = false;
+      } else {
+        vertx.setTimer(waiting.size() >= MAX_RESULTS ? 1 : GATHER_MS, t -> send());
+      }
     });
   }
 }

@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Function;
@@ -19,6 +20,8 @@ public final class WebhookStoreVerticle extends VerticleBase {
 
   /** How long a stopping store lets the requests under way finish before its pool closes. */
   private static final long DRAIN_MS = 2000;
+  /** Connections for the senders' claims and outcomes: one statement each, few at a time. */
+  private static final int LEDGER_POOL_SIZE = 2;
 
   /** The database, the destination rules, and the retry policy of deliveries. */
   public record Settings(PgConnectOptions connect, int poolSize, Destinations destinations, long retryForMs,
@@ -35,7 +38,10 @@ public final class WebhookStoreVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     room = StoreRoom.open(vertx, settings.connect(), settings.poolSize(), "Webhooks");
-    DeliveryLedger ledger = new DeliveryLedger(room.pool(), settings);
+    // Claims and outcomes commit without waiting for their WAL flush: a crash may lose a lease or a
+    // success, and the delivery is then sent again with its webhook-id (at least once, as promised).
+    Pool senders = room.asynchronousPool(vertx, settings.connect(), LEDGER_POOL_SIZE, "webhooks-ledger");
+    DeliveryLedger ledger = new DeliveryLedger(room.pool(), senders, settings);
     Map<String, Function<JsonObject, Future<JsonObject>>> handlers = new HashMap<>(ledger.handlers());
     handlers.putAll(new WebhookEndpoints(room.pool(), settings.destinations(), ledger).handlers());
     return room.answer(handlers);
