@@ -14,7 +14,7 @@ import java.util.function.Function;
  * The only owner of the webhook tables, on the event bus: the endpoint API through
  * {@link WebhookEndpoints}, the senders' claims and results through {@link DeliveryLedger}.
  * Deliveries themselves are written by the database's triggers, in the transaction of the task
- * change that causes them (V4__webhooks.sql, switched on only while an endpoint needs them by V7).
+ * change that causes them (V4__webhooks.sql, switched on only while an endpoint needs them by V8).
  */
 public final class WebhookStoreVerticle extends VerticleBase {
 

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The outbox triggers on tasks run only while an enabled endpoint needs them (V7): switched in the
+ * The outbox triggers on tasks run only while an enabled endpoint needs them (V8): switched in the
  * transaction of the endpoint change, whichever node makes it, and still so after a node restarts.
  * Checked by what a receiver gets, and by the triggers' state in the catalog (what makes a task
  * change cheap when nobody subscribes).
