@@ -361,7 +361,7 @@ public final class Addresses {
   /**
    * Update an endpoint. Body: {@code {tenant?, id, url?, events?, types?, description?, disabled?,
    * rotate_secret?}}. Reply: the endpoint, with {@code secret} when it was rotated (the old secret
-   * stays valid, and is signed with too, for {@code WebhookStoreVerticle.OVERLAP_MS}). Disabling
+   * stays valid, and is signed with too, for {@code WebhookEndpoints.OVERLAP_MS}). Disabling
    * fails the endpoint's pending deliveries. Failures: 400, 404, 503, 504.
    */
   public static final String WEBHOOK_UPDATE = "webhooks.update";

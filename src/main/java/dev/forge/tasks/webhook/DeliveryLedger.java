@@ -1,5 +1,6 @@
 package dev.forge.tasks.webhook;
 
+import dev.forge.tasks.bus.Addresses;
 import dev.forge.tasks.bus.ApiError;
 import dev.forge.tasks.bus.BusBodies;
 import io.vertx.core.Future;
@@ -10,6 +11,8 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,20 +27,30 @@ final class DeliveryLedger {
   private static final Logger LOG = LoggerFactory.getLogger(DeliveryLedger.class);
 
   private final Pool pool;
-  private final long retryForMs;
-  private final long retryBaseMs;
+  private final Pool senders;
+  private final WebhookStoreVerticle.Settings settings;
 
-  DeliveryLedger(Pool pool, long retryForMs, long retryBaseMs) {
+  /**
+   * Claims and outcomes on {@code senders} (commits that need not wait for their WAL flush: a lost
+   * one means a delivery sent again), failing an endpoint's deliveries on {@code pool}; retries as
+   * {@code settings} say ({@code retryForMs}, {@code retryBaseMs}).
+   */
+  DeliveryLedger(Pool pool, Pool senders, WebhookStoreVerticle.Settings settings) {
     this.pool = pool;
-    this.retryForMs = retryForMs;
-    this.retryBaseMs = retryBaseMs;
+    this.senders = senders;
+    this.settings = settings;
+  }
+
+  /** The addresses it answers: {@code WEBHOOK_CLAIM} and {@code WEBHOOK_RESULT}. */
+  Map<String, Function<JsonObject, Future<JsonObject>>> handlers() {
+    return Map.of(Addresses.WEBHOOK_CLAIM, this::claim, Addresses.WEBHOOK_RESULT, this::results);
   }
 
   /** {@code WEBHOOK_CLAIM}: up to {@code limit} due deliveries, leased to {@code worker}. */
   Future<JsonObject> claim(JsonObject body) {
     int limit = BusBodies.integer(body, "limit", 1, 256, 16);
     long leaseMs = BusBodies.integer(body, "lease_ms", 100, 3_600_000, 30_000);
-    return pool.preparedQuery(WebhookSql.CLAIM).execute(Tuple.of(limit, BusBodies.string(body, "worker"), leaseMs))
+    return senders.preparedQuery(WebhookSql.CLAIM).execute(Tuple.of(limit, BusBodies.string(body, "worker"), leaseMs))
       .map(rows -> {
         JsonArray out = new JsonArray();
         rows.forEach(row -> out.add(WebhookRows.claimed(row)));
@@ -69,7 +82,7 @@ final class DeliveryLedger {
       }
     }
     if (!ids.isEmpty()) {
-      done.add(pool.preparedQuery(WebhookSql.SUCCEEDED).execute(Tuple.tuple().addArrayOfString(ids.toArray(String[]::new))
+      done.add(senders.preparedQuery(WebhookSql.SUCCEEDED).execute(Tuple.tuple().addArrayOfString(ids.toArray(String[]::new))
         .addArrayOfInteger(attempts.toArray(Integer[]::new)).addArrayOfInteger(codes.toArray(Integer[]::new))));
     }
     return Future.all(done).map(new JsonObject());
@@ -81,8 +94,8 @@ final class DeliveryLedger {
   }
 
   private Future<Void> failed(String id, int attempt, Integer code, String error) {
-    return pool.preparedQuery(WebhookSql.FAILED)
-      .execute(Tuple.of(id, attempt, code, error, retryForMs, retryBaseMs))
+    return senders.preparedQuery(WebhookSql.FAILED)
+      .execute(Tuple.of(id, attempt, code, error, settings.retryForMs(), settings.retryBaseMs()))
       .compose(rows -> {
         Row row = rows.size() == 0 ? null : rows.iterator().next();
         if (row == null || !Boolean.TRUE.equals(row.getBoolean("exhausted"))) {
@@ -90,7 +103,7 @@ final class DeliveryLedger {
         }
         String tenant = row.getString("tenant");
         String endpoint = row.getString("id");
-        String reason = "Every delivery failed for " + retryForMs / 1000 + " s; the last: " + error;
+        String reason = "Every delivery failed for " + settings.retryForMs() / 1000 + " s; the last: " + error;
         LOG.warn("Webhook endpoint {} of tenant {} disabled: {}", endpoint, ApiError.printable(tenant), reason);
         return pool.preparedQuery(WebhookSql.DISABLE).execute(Tuple.of(tenant, endpoint, reason))
           .compose(v -> failPending(tenant, endpoint, "The endpoint was disabled: " + reason));

@@ -6,10 +6,12 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
@@ -34,6 +36,28 @@ record WebhookCall(Vertx vertx, HttpClientAgent client, HostResolver resolver, D
 
   /** The most of a response body that is read; the rest is dropped with the connection. */
   static final int MAX_RESPONSE_BYTES = 4096;
+
+  /**
+   * Calls as {@code settings} say, on a client of their own: HTTP/1.1 with kept-alive pooled
+   * connections per receiver (no pipelining: a receiver that mishandles it would fail deliveries
+   * that are otherwise fine), redirects never followed. Only from one event loop (the resolver's cache).
+   */
+  static WebhookCall open(Vertx vertx, Sender.Settings settings) {
+    HttpClientOptions options = new HttpClientOptions()
+      .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeoutMs()))
+      .setMaxRedirects(0).setKeepAlive(true).setForceSni(true).setVerifyHost(true);
+    if (settings.trust() != null) {
+      options.setTrustOptions(settings.trust());
+    }
+    HttpClientAgent client = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(settings.connectionsPerHost()));
+    return new WebhookCall(vertx, client, new HostResolver(vertx, settings.timeoutMs()), settings.destinations(),
+      settings.timeoutMs());
+  }
+
+  /** Closes the client (calls under way fail) and the resolver's pool. */
+  Future<Void> close() {
+    return client.close().compose(v -> resolver.close());
+  }
 
   /** A failed attempt: its status code (null without a response) and what went wrong, told to the tenant. */
   static final class AttemptFailed extends RuntimeException {

@@ -38,17 +38,11 @@ final class WebhookRows {
    * the current one first, then the one being rotated out.
    */
   static JsonObject claimed(Row row) {
-    Object payload = row.getValue("payload");
-    String body = new JsonObject()
-      .put("type", row.getString("event"))
-      .put("timestamp", row.getString("created_iso"))
-      .put("data", payload instanceof JsonObject json ? json : new JsonObject())
-      .encode();
     JsonArray secrets = new JsonArray().add(row.getString("secret"));
     if (row.getString("old_secret") != null) {
       secrets.add(row.getString("old_secret"));
     }
-    return copy(row, null, CLAIMED).put("secrets", secrets).put("body", body);
+    return copy(row, null, CLAIMED).put("secrets", secrets).put("body", row.getString("body"));
   }
 
   /** {@code id}, then {@code object} (unless null), then each column under its own name. */

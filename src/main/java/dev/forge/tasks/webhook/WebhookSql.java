@@ -83,8 +83,9 @@ final class WebhookSql {
   /**
    * $1 limit, $2 worker, $3 lease ms. The longest due deliveries of enabled endpoints, leased: held
    * by {@code lease_until}, a column no index covers (the claim is a HOT update), and due again when
-   * the lease ends, so that another sender redoes what a lost one was sending. The body's timestamp
-   * is the delivery's creation time, the same on every attempt.
+   * the lease ends, so that another sender redoes what a lost one was sending. The body is made
+   * here, as text (the node neither parses the stored Trace nor writes it again); its timestamp is
+   * the delivery's creation time, so every attempt sends the same bytes.
    */
   static final String CLAIM = """
       UPDATE webhook_deliveries d SET attempts = d.attempts + 1, lease_owner = $2, last_attempt_at = now(),
@@ -95,8 +96,10 @@ final class WebhookSql {
             ORDER BY x.next_attempt_at
             LIMIT $1 FOR UPDATE OF x SKIP LOCKED) c, webhook_endpoints e
       WHERE d.id = c.id AND e.tenant = d.tenant AND e.id = d.endpoint_id
-      RETURNING d.id, d.tenant, d.endpoint_id, d.event, d.task_id, d.payload, d.attempts AS attempt,
-        to_char(d.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_iso,
+      RETURNING d.id, d.tenant, d.endpoint_id, d.event, d.task_id, d.attempts AS attempt,
+        '{"type":' || to_json(d.event)::text || ',"timestamp":"'
+          || to_char(d.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '","data":' || d.payload::text
+          || '}' AS body,
         e.url, e.secret, CASE WHEN e.old_secret_expires_at > now() THEN e.old_secret END AS old_secret""";
 
   /**

@@ -30,7 +30,7 @@ public final class Webhooks {
     Destinations destinations = new Destinations(config.webhookAllowedHosts());
     WebhookStoreVerticle.Settings store = new WebhookStoreVerticle.Settings(pg, POOL_SIZE, destinations,
       config.webhookRetryForMs(), config.webhookRetryBaseMs());
-    DeliveryVerticle.Settings sender = new DeliveryVerticle.Settings(config.webhookTimeoutMs(), POLL_MS, MAX_IN_FLIGHT,
+    Sender.Settings sender = new Sender.Settings(config.webhookTimeoutMs(), POLL_MS, MAX_IN_FLIGHT,
       CONNECTIONS_PER_HOST, config.busTimeoutMs(), destinations, WebhookTls.trust(config.webhookTrustPem()));
     return deploy.apply("webhooks store", vertx.deployVerticle(new WebhookStoreVerticle(store)))
       .compose(v -> deploy.apply("webhooks sender", vertx.deployVerticle(new DeliveryVerticle(sender))));

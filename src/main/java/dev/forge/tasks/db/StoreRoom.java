@@ -1,0 +1,73 @@
+package dev.forge.tasks.db;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+/**
+ * What a store verticle opens at start and closes at stop, as one: its connection pool and its
+ * consumers on the bus ({@link StorePool}, {@link StoreConsumers}). {@link #close(long)} closes them
+ * in the order a store must: off the bus first, the requests under way finished, then the pool.
+ */
+public final class StoreRoom {
+
+  /** Requests that wait for a free connection at most; more fail at once as the store being unavailable. */
+  private static final int MAX_WAITING = 1024;
+
+  private final Pool pool;
+  private final StoreConsumers consumers;
+  private final List<Pool> more = new ArrayList<>();
+
+  private StoreRoom(Pool pool, StoreConsumers consumers) {
+    this.pool = pool;
+    this.consumers = consumers;
+  }
+
+  /**
+   * A pool of {@code poolSize} connections to {@code connect}, and consumers whose log lines name
+   * the store {@code room} ("Webhooks"); the pool is named after it ({@code webhooks-store}).
+   */
+  public static StoreRoom open(Vertx vertx, PgConnectOptions connect, int poolSize, String room) {
+    Pool pool = StorePool.open(vertx, connect, poolSize, MAX_WAITING, room.toLowerCase(Locale.ROOT) + "-store");
+    return new StoreRoom(pool, new StoreConsumers(vertx, room, null));
+  }
+
+  public Pool pool() {
+    return pool;
+  }
+
+  /**
+   * A second pool of {@code size} connections to the same database whose commits do not wait for
+   * their WAL flush ({@code synchronous_commit = off}), closed with the room: for writes that a crash
+   * may lose because whatever relies on them is redone anyway (a lease, an outcome that is sent
+   * again). Postgres flushes the WAL in order, so any later commit that waits makes them durable too.
+   */
+  public Pool asynchronousPool(Vertx vertx, PgConnectOptions connect, int size, String name) {
+    PgConnectOptions asynchronous = new PgConnectOptions(connect).setProperties(new HashMap<>(connect.getProperties()))
+      .addProperty("synchronous_commit", "off");
+    Pool added = StorePool.open(vertx, asynchronous, size, MAX_WAITING, name);
+    more.add(added);
+    return added;
+  }
+
+  /** Answers each address with its handler's reply (see {@link StoreConsumers#onJson}); done once all listen. */
+  public Future<Void> answer(Map<String, Function<JsonObject, Future<JsonObject>>> handlers) {
+    return Future.all(handlers.entrySet().stream().map(h -> consumers.onJson(h.getKey(), h.getValue())).toList())
+      .mapEmpty();
+  }
+
+  /** Leaves the bus, lets the requests under way finish (at most {@code drainMs}), then closes the pool. */
+  public Future<Void> close(long drainMs) {
+    return consumers.close(drainMs).transform(v -> Future.all(Stream.concat(Stream.of(pool), more.stream())
+      .map(Pool::close).toList())).mapEmpty();
+  }
+}
