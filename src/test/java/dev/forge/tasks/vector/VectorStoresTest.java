@@ -1,5 +1,6 @@
 package dev.forge.tasks.vector;
 
+import static dev.forge.tasks.support.LiveNode.await;
 import static io.vertx.core.http.HttpMethod.DELETE;
 import static io.vertx.core.http.HttpMethod.GET;
 import static io.vertx.core.http.HttpMethod.POST;
@@ -252,7 +253,7 @@ class VectorStoresTest {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     JsonObject store = alpha.ok(GET, "/v1/vector_stores/vs_cancel", null);
     while (store.getJsonObject("file_counts").getInteger("in_progress") > 0 && System.nanoTime() < deadline) {
-      live.node.vertx().timer(100).toCompletionStage().toCompletableFuture().get();
+      await(live.node.vertx().timer(100)); // no event says the store has settled its files
       store = alpha.ok(GET, "/v1/vector_stores/vs_cancel", null);
     }
     assertStoreShape(store);
