@@ -1,12 +1,12 @@
 package dev.forge.tasks;
 
+import static dev.forge.tasks.support.LiveNode.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.forge.tasks.bus.Addresses;
 import dev.forge.tasks.support.TestDatabase;
 import dev.forge.tasks.support.TestNodes;
-import io.vertx.core.Future;
 import io.vertx.pgclient.PgConnectOptions;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -73,7 +73,7 @@ class BusConsumerIT {
       consumer.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
     for (TasksNode node : nodes) {
-      await(node.close().otherwiseEmpty());
+      await(node.close().otherwiseEmpty(), 60);
     }
   }
 
@@ -135,7 +135,7 @@ class BusConsumerIT {
     int completedWhenBLeft = out.states("watch").values().stream()
       .mapToInt(s -> s.get(s.size() - 1).startsWith("completed") ? 1 : 0).sum();
     long leaving = System.nanoTime();
-    await(b.close());
+    await(b.close(), 60);
     nodes.remove(b);
     assertTrue(completedWhenBLeft < 150, out.toString());
 
@@ -172,7 +172,7 @@ class BusConsumerIT {
     env.put("TASKS_TYPES", jobs);
     env.put("TASKS_JOB_TYPES", jobs);
     env.put("TASKS_JOB_CONCURRENCY", "8");
-    TasksNode node = await(TasksNode.start(TestNodes.config(db, env)));
+    TasksNode node = await(TasksNode.start(TestNodes.config(db, env)), 60);
     nodes.add(node);
     return node;
   }
@@ -202,10 +202,6 @@ class BusConsumerIT {
 
   private static String clusterName() {
     return "bus-it-" + UUID.randomUUID().toString().substring(0, 8);
-  }
-
-  private static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 
   private static String read(Path file) {

@@ -14,7 +14,7 @@ import dev.forge.tasks.job.JobCancelledException;
 import dev.forge.tasks.job.JobContext;
 import dev.forge.tasks.support.LiveNode;
 import dev.forge.tasks.support.Polls;
-import dev.forge.tasks.support.SseStream;
+import dev.forge.tasks.support.SseClient;
 import dev.forge.tasks.support.TestDatabase;
 import dev.forge.tasks.support.TestNodes;
 import io.vertx.core.Future;
@@ -56,13 +56,15 @@ class ClusterTest {
     @Override
     public JsonObject run(JobContext ctx) throws InterruptedException {
       CountDownLatch done = release.computeIfAbsent(ctx.taskId(), k -> new CountDownLatch(1));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       try {
-        for (int i = 1; ; i++) {
+        for (int i = 1; System.nanoTime() < deadline; i++) {
           ctx.progress(Math.min(0.9, i / 100.0), new JsonObject().put("step", i));
           if (done.await(10, TimeUnit.MILLISECONDS)) {
             return new JsonObject().put("steps", i);
           }
         }
+        throw new IllegalStateException("task " + ctx.taskId() + " was neither released nor cancelled within 60 s");
       } catch (JobCancelledException e) {
         cancelledAt.computeIfAbsent(ctx.taskId(), k -> new CompletableFuture<>()).complete(System.nanoTime());
         throw e;
@@ -130,16 +132,18 @@ class ClusterTest {
     TasksClient clientA = new TasksClient(a.vertx());
     createOn(a, configA, "cluster-follow");
     TaskWatch watch = await(clientA.watch("cluster-follow", onBus::add));
-    SseStream sse = SseStream.openAndWait(c.vertx(), configC.httpPort(), "cluster-follow", null, null);
-    await(sse.opened());
+    SseClient sse = await(SseClient.task(c.vertx(), configC.httpPort(), "cluster-follow", Map.of()));
+    sse.until(e -> true, 20); // the current state: C follows the task from here on
     // Let it run a little on B, then let it finish.
     JsonObject seen = await(web(a).get(configA.httpPort(), "127.0.0.1", "/v1/tasks/cluster-follow?wait=10")
       .putHeader("If-None-Match", "\"none\"").send()).bodyAsJsonObject();
     assertTrue(seen.getString("status").equals("in_progress") || seen.getString("status").equals("pending"));
     JOB.release.computeIfAbsent("cluster-follow", k -> new CountDownLatch(1)).countDown();
 
+    sse.until(e -> e.data().getString("status").equals("completed"), 30);
     await(sse.ended());
-    List<JsonObject> events = sse.events().stream().map(SseStream.Event::trace).toList();
+    sse.close();
+    List<JsonObject> events = sse.seen.stream().map(SseClient.Event::data).toList();
     assertEquals(TaskStatus.COMPLETED, await(watch.terminal()).status());
     assertEquals("completed", events.get(events.size() - 1).getString("status"), events.toString());
     assertEquals(TaskStatus.COMPLETED, onBus.get(onBus.size() - 1).status(), onBus.toString());

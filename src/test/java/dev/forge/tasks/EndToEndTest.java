@@ -21,10 +21,10 @@ import dev.forge.tasks.job.JobContext;
 import dev.forge.tasks.support.LiveNode;
 import dev.forge.tasks.support.OpenApiContract;
 import dev.forge.tasks.support.Polls;
-import dev.forge.tasks.support.SseStream;
+import dev.forge.tasks.support.SseClient;
 import dev.forge.tasks.support.TestDatabase;
 import dev.forge.tasks.support.TestNodes;
-import io.vertx.core.Promise;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -36,9 +36,12 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -73,19 +76,52 @@ class EndToEndTest {
     }
   }
 
+  /** A job of {@link #STEPS} progress reports and a completion, each taken once the test says go. */
+  static final class InStepsJob implements Job {
+    static final int STEPS = 3;
+    final Map<String, BlockingQueue<Boolean>> gates = new ConcurrentHashMap<>();
+
+    BlockingQueue<Boolean> go(String id) {
+      return gates.computeIfAbsent(id, k -> new LinkedBlockingQueue<>());
+    }
+
+    @Override
+    public String type() {
+      return "in_steps";
+    }
+
+    @Override
+    public JsonObject run(JobContext ctx) throws InterruptedException {
+      BlockingQueue<Boolean> go = go(ctx.taskId());
+      for (int step = 1; step <= STEPS + 1; step++) {
+        if (go.poll(20, TimeUnit.SECONDS) == null) {
+          throw new IllegalStateException("task " + ctx.taskId() + ": no go for step " + step + " within 20 s");
+        }
+        if (step <= STEPS) {
+          ctx.progress(step / (STEPS + 1.0), new JsonObject().put("step", step));
+        }
+      }
+      return new JsonObject().put("steps", STEPS);
+    }
+  }
+
   static LiveNode live;
   static TasksNode node;
   static WebClient http;
   static int port;
   static final UntilCancelledJob UNTIL_CANCELLED = new UntilCancelledJob();
+  static final InStepsJob IN_STEPS = new InStepsJob();
 
   @BeforeAll
   static void start() throws Exception {
     TasksConfig config = TestNodes.config(TestDatabase.freshDatabase(), Map.of(
-      "TASKS_TYPES", "document_analysis,until_cancelled,nobody_runs_this",
-      "TASKS_JOB_TYPES", "document_analysis,until_cancelled"));
-    live = LiveNode.start(config, type -> type.equals("until_cancelled") ? UNTIL_CANCELLED
-      : TasksNode.BUILT_IN_JOBS.get(type));
+      "TASKS_TYPES", "document_analysis,until_cancelled,in_steps,nobody_runs_this",
+      "TASKS_JOB_TYPES", "document_analysis,until_cancelled,in_steps"));
+    live = LiveNode.start(config, type -> switch (type) {
+      case "until_cancelled" -> UNTIL_CANCELLED;
+      case "in_steps" -> IN_STEPS;
+      default -> TasksNode.BUILT_IN_JOBS.get(type);
+    });
     node = live.node;
     port = live.port();
     // Every exchange is checked against the OpenAPI document the server ships.
@@ -190,15 +226,14 @@ class EndToEndTest {
   @Test
   void lastEventIdSkipsWhatTheClientAlreadyHas() throws Exception {
     String id = create(new JsonObject().put("type", "nobody_runs_this")).getString("id");
-    SseStream stream = SseStream.openAndWait(node.vertx(), port, id, "1", null);
-    assertEquals(200, stream.response().statusCode());
-    assertEquals(200, await(http.post("/v1/tasks/" + id + "/cancel").send()).statusCode());
-    await(stream.ended());
-    List<SseStream.Event> events = stream.events();
-    assertEquals(1, events.size(), events.toString());
-    assertEquals(2, events.get(0).id(), events.toString());
-    assertEquals("cancelled", events.get(0).trace().getString("status"), events.toString());
-    await(stream.close());
+    try (SseClient stream = await(SseClient.task(node.vertx(), port, id, Map.of("Last-Event-ID", "1")))) {
+      assertEquals(200, await(http.post("/v1/tasks/" + id + "/cancel").send()).statusCode());
+      await(stream.ended());
+      List<SseClient.Event> events = stream.drain();
+      assertEquals(1, events.size(), events.toString());
+      assertEquals(2, events.get(0).version(), events.toString());
+      assertEquals("cancelled", events.get(0).data().getString("status"), events.toString());
+    }
   }
 
   private static long waiters() throws Exception {
@@ -244,55 +279,81 @@ class EndToEndTest {
   @Test
   void cancelReachesTheRunningJobAndTheEventStreamEndsWithIt() throws Exception {
     String id = create(new JsonObject().put("type", "until_cancelled")).getString("id");
-    Promise<Void> running = Promise.promise();
-    SseStream stream = SseStream.openAndWait(node.vertx(), port, id, null, event -> {
-      if (event.trace().getJsonObject("data").containsKey("step")) { // a report: the job runs, not just claimed
-        running.tryComplete();
+    try (SseClient stream = await(SseClient.task(node.vertx(), port, id, Map.of()))) {
+      assertTrue(stream.response().getHeader(HttpHeaders.CONTENT_TYPE).startsWith("text/event-stream"));
+      // A report: the job runs, not just claimed.
+      stream.until(e -> e.data().getJsonObject("data").containsKey("step"), 30);
+
+      HttpResponse<Buffer> cancel = await(http.post("/v1/tasks/" + id + "/cancel").send());
+      assertEquals(200, cancel.statusCode(), cancel.bodyAsString());
+      assertEquals("cancelled", cancel.bodyAsJsonObject().getString("status"));
+      assertEquals("cancelled", UNTIL_CANCELLED.endings.get(id).get(5, TimeUnit.SECONDS));
+      await(stream.ended());
+
+      stream.drain();
+      List<SseClient.Event> events = stream.seen;
+      assertEquals("cancelled", events.get(events.size() - 1).data().getString("status"), events.toString());
+      long previous = 0;
+      for (SseClient.Event e : events) {
+        assertTrue(e.version() > previous, "event ids must increase: " + events);
+        previous = e.version();
       }
-    });
-    assertEquals(200, stream.response().statusCode());
-    assertTrue(stream.response().getHeader("Content-Type").startsWith("text/event-stream"));
-    await(running.future());
-
-    HttpResponse<Buffer> cancel = await(http.post("/v1/tasks/" + id + "/cancel").send());
-    assertEquals(200, cancel.statusCode(), cancel.bodyAsString());
-    assertEquals("cancelled", cancel.bodyAsJsonObject().getString("status"));
-    assertEquals("cancelled", UNTIL_CANCELLED.endings.get(id).get(5, TimeUnit.SECONDS));
-    await(stream.ended());
-
-    List<SseStream.Event> events = stream.events();
-    assertEquals("cancelled", events.get(events.size() - 1).trace().getString("status"), events.toString());
-    long previous = 0;
-    for (SseStream.Event e : events) {
-      assertTrue(e.id() > previous, "event ids must increase: " + events);
-      previous = e.id();
     }
     HttpResponse<Buffer> again = await(http.post("/v1/tasks/" + id + "/cancel").send());
     assertEquals(200, again.statusCode());
     HttpResponse<Buffer> after = await(http.get("/v1/tasks/" + id).send());
     assertEquals("cancelled", after.bodyAsJsonObject().getString("status"));
-    await(stream.close());
   }
 
+  /**
+   * Every change of a task that runs through several reports, as an event-bus client sees it: the
+   * state read when the watch starts, then each later version exactly once, in order, ending with
+   * the completion. The job takes its next step only once the watch has seen the previous one, so
+   * every report is its own write (reports are otherwise coalesced) and the test knows them all.
+   */
   @Test
   void eventBusClientSeesEveryChangeInOrder() throws Exception {
     TasksClient tasks = new TasksClient(node.vertx());
-    Task created = await(tasks.create(NewTask.of("nobody_runs_this").withId("bus-e2e-1")));
+    Task created = await(tasks.create(NewTask.of("in_steps").withId("bus-e2e-1")));
+    BlockingQueue<Boolean> go = IN_STEPS.go("bus-e2e-1");
     List<Task> seen = new CopyOnWriteArrayList<>();
-    TaskWatch watch = await(tasks.watch("bus-e2e-1", seen::add));
-    assertEquals(TaskStatus.PENDING, await(tasks.get("bus-e2e-1")).status());
-    Task cancelled = await(tasks.cancel("bus-e2e-1"));
+    TaskWatch watch = await(tasks.watch("bus-e2e-1", t -> {
+      seen.add(t);
+      if (t.status() == TaskStatus.IN_PROGRESS) { // claimed, or a step reported: the job may take its next step
+        go.add(true);
+      }
+    }));
+    Task done = await(watch.terminal());
+
+    assertEquals(TaskStatus.COMPLETED, done.status(), seen.toString());
+    assertEquals(InStepsJob.STEPS, done.data().getInteger("steps"), done.toString());
+    assertEquals(1.0, done.progress());
+    assertEquals(done, seen.get(seen.size() - 1));
+    // The first state is the one read when the watch started: the created task, or its claim.
+    assertTrue(seen.get(0).version() <= created.version() + 1, seen.toString());
+    for (int i = 1; i < seen.size(); i++) {
+      assertEquals(seen.get(i - 1).version() + 1, seen.get(i).version(), "a change missed or repeated: " + seen);
+      assertTrue(seen.get(i).progress() >= seen.get(i - 1).progress(), "progress went down: " + seen);
+    }
+    List<Integer> steps = seen.stream().filter(t -> t.status() == TaskStatus.IN_PROGRESS)
+      .map(t -> t.data().getInteger("step")).filter(Objects::nonNull).toList();
+    assertEquals(List.of(1, 2, 3), steps, seen.toString());
+    assertEquals(List.of(TaskStatus.IN_PROGRESS, TaskStatus.COMPLETED), seen.stream().map(Task::status)
+      .filter(s -> s != TaskStatus.PENDING).distinct().toList(), seen.toString());
+    assertEquals(done, await(tasks.get("bus-e2e-1")));
+  }
+
+  @Test
+  void eventBusClientListsCancelsAndDeletes() throws Exception {
+    TasksClient tasks = new TasksClient(node.vertx());
+    await(tasks.create(NewTask.of("nobody_runs_this").withId("bus-e2e-2")));
+    Task cancelled = await(tasks.cancel("bus-e2e-2"));
     assertEquals(TaskStatus.CANCELLED, cancelled.status());
-    assertEquals(cancelled, await(watch.terminal()));
-    // The state read at the start (pending), then the cancel: each once, in version order.
-    assertEquals(List.of(TaskStatus.PENDING, TaskStatus.CANCELLED), seen.stream().map(Task::status).toList());
-    assertEquals(List.of(created.version(), cancelled.version()), seen.stream().map(Task::version).toList());
     TaskPage listed = await(tasks.list(TaskQuery.first(10).withStatus(TaskStatus.CANCELLED)));
     assertTrue(listed.tasks().contains(cancelled), listed.toString());
-    await(tasks.delete("bus-e2e-1"));
-    ApiException gone = (ApiException) LiveNode.failure(tasks.get("bus-e2e-1"));
+    await(tasks.delete("bus-e2e-2"));
+    ApiException gone = (ApiException) LiveNode.failure(tasks.get("bus-e2e-2"));
     assertEquals(404, gone.status());
     assertEquals("task_not_found", gone.code());
-    assertEquals("bus-e2e-1", created.id());
   }
 }

@@ -8,14 +8,18 @@ import dev.forge.tasks.client.NewTask;
 import dev.forge.tasks.client.Task;
 import dev.forge.tasks.client.TaskPage;
 import dev.forge.tasks.client.TaskQuery;
+import dev.forge.tasks.client.Subscription;
 import dev.forge.tasks.client.TasksClient;
 import dev.forge.tasks.support.LiveNode;
 import dev.forge.tasks.support.TestDatabase;
 import dev.forge.tasks.support.TestNodes;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,6 +49,14 @@ class PipelineTest {
   @Test
   void fiveHundredNoopTasksAllCompleteOnce() throws Exception {
     TasksClient tasks = new TasksClient(live.node.vertx());
+    // Every completion is published: wait for the 500th (each id counted once), not for a poll to find it.
+    Set<String> done = ConcurrentHashMap.newKeySet();
+    Promise<Void> allDone = Promise.promise();
+    Subscription completions = await(tasks.watchAll(t -> t.status() == TaskStatus.COMPLETED, t -> {
+      if (done.add(t.id()) && done.size() == 500) {
+        allDone.complete();
+      }
+    }));
     long start = System.nanoTime();
     for (int wave = 0; wave < 10; wave++) {
       List<Future<Task>> created = new ArrayList<>();
@@ -53,14 +65,9 @@ class PipelineTest {
       }
       await(Future.all(created));
     }
-    long completed = 0;
-    for (int i = 0; i < 200 && completed < 500; i++) {
-      completed = countCompleted(tasks);
-      if (completed < 500) {
-        await(live.node.vertx().timer(100));
-      }
-    }
-    assertEquals(500, completed);
+    await(allDone.future(), 60);
+    await(completions.close());
+    assertEquals(500, countCompleted(tasks));
     System.out.printf("pipeline: 500 noop tasks created and completed in %d ms%n",
       TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
     for (int i = 0; i < 500; i += 50) {

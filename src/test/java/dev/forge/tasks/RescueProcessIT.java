@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.forge.tasks.bus.TaskStatus;
 import dev.forge.tasks.client.Task;
+import dev.forge.tasks.client.TaskWatch;
 import dev.forge.tasks.client.TasksClient;
 import dev.forge.tasks.support.LiveNode;
 import dev.forge.tasks.support.TestDatabase;
@@ -23,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -132,22 +134,33 @@ class RescueProcessIT {
     long sigterm = System.nanoTime();
     victim.destroy(); // SIGTERM
     assertTrue(victim.waitFor(30, TimeUnit.SECONDS), "the node did not stop on SIGTERM");
-    var bus = new TasksClient(rescuer.node.vertx());
-    Task now = await(bus.get("hand-me-over"), 10);
-    long takenAfterMs = -1;
-    while (now.status() != TaskStatus.COMPLETED) {
-      if (takenAfterMs < 0 && now.data().getInteger("attempt", 1) == 2) {
-        takenAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sigterm);
-      }
-      assertTrue(System.nanoTime() - sigterm < TimeUnit.SECONDS.toNanos(20), "not taken over: " + now.toString());
-      await(rescuer.node.vertx().timer(50));
-      now = await(bus.get("hand-me-over"), 10);
-    }
+    AtomicLong takenAt = new AtomicLong();
+    Task now = untilTerminal(rescuer, "hand-me-over", sigterm + TimeUnit.SECONDS.toNanos(20), takenAt);
+    assertEquals(TaskStatus.COMPLETED, now.status(), "not taken over: " + now);
+    long takenAfterMs = TimeUnit.NANOSECONDS.toMillis(takenAt.get() - sigterm);
     assertEquals(2, now.data().getInteger("attempt"), now.toString());
     assertTrue(read(log).contains("Handing back 1 running sleep task"), read(log));
     assertTrue(read(log).contains("Stopped cleanly"), read(log));
     System.out.printf("SIGTERM hand-back: lease 60000 ms, taken over by the other node %d ms after SIGTERM%n",
       takenAfterMs);
+  }
+
+  /**
+   * Follows task {@code id} on {@code node} over the bus until it ends (by {@code deadline}, a
+   * {@code System.nanoTime()}), noting in {@code attempt2At} when its second attempt was first seen.
+   */
+  private static Task untilTerminal(LiveNode node, String id, long deadline, AtomicLong attempt2At) throws Exception {
+    TaskWatch watch = await(new TasksClient(node.node.vertx()).watch(id, t -> {
+      if (t.data().getInteger("attempt", 1) == 2) {
+        attempt2At.compareAndSet(0, System.nanoTime());
+      }
+    }));
+    long left = TimeUnit.NANOSECONDS.toSeconds(deadline - System.nanoTime());
+    try {
+      return await(watch.terminal(), Math.max(1, left));
+    } finally {
+      await(watch.close());
+    }
   }
 
   private static String read(Path log) {

@@ -16,6 +16,12 @@ final class ApiHeaders {
   static final String X_ACCEL_BUFFERING = "X-Accel-Buffering";
   /** How to authenticate, on a 401 (RFC 9110; Netty's names have it, Vert.x' do not). */
   static final String WWW_AUTHENTICATE = "WWW-Authenticate";
+  /** Where the dashboard may load scripts, styles and data from. */
+  static final String CONTENT_SECURITY_POLICY = "Content-Security-Policy";
+  /** {@code nosniff}: browsers must trust our Content-Type, never guess one. */
+  static final String X_CONTENT_TYPE_OPTIONS = "X-Content-Type-Options";
+  /** How much of the page's URL a browser may send on to others. */
+  static final String REFERRER_POLICY = "Referrer-Policy";
 
   static final String JSON = "application/json";
   static final String EVENT_STREAM = "text/event-stream; charset=utf-8";

@@ -1,6 +1,7 @@
 package dev.forge.tasks.api;
 
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -24,8 +25,8 @@ final class DashboardRoutes {
   /** {@code authRequired}: API keys are configured, so the page must ask for one. */
   static void mount(Router router, boolean authRequired) {
     Buffer config = new JsonObject().put("auth_required", authRequired).toBuffer();
-    router.get("/dashboard/config.json").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
-      .putHeader("Cache-Control", "no-store").end(config));
+    router.get("/dashboard/config.json").handler(ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, ApiHeaders.JSON)
+      .putHeader(HttpHeaders.CACHE_CONTROL, "no-store").end(config));
     router.get("/").handler(ctx -> redirect(ctx, "/dashboard/"));
     router.get("/dashboard").handler(ctx -> {
       // The route also matches "/dashboard/" (Vert.x ignores a trailing slash): redirect only the bare path.
@@ -36,15 +37,15 @@ final class DashboardRoutes {
       }
     });
     router.get("/dashboard/*").handler(ctx -> {
-      ctx.response().putHeader("Content-Security-Policy", CSP).putHeader("X-Content-Type-Options", "nosniff")
-        .putHeader("Referrer-Policy", "no-referrer");
+      ctx.response().putHeader(ApiHeaders.CONTENT_SECURITY_POLICY, CSP).putHeader(ApiHeaders.X_CONTENT_TYPE_OPTIONS, "nosniff")
+        .putHeader(ApiHeaders.REFERRER_POLICY, "no-referrer");
       ctx.next();
     }).handler(StaticHandler.create("webroot/dashboard").setCachingEnabled(false).setDirectoryListing(false));
-    router.get("/openapi.json").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
+    router.get("/openapi.json").handler(ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, ApiHeaders.JSON)
       .sendFile("webroot/openapi.json"));
   }
 
   private static void redirect(RoutingContext ctx, String location) {
-    ctx.response().setStatusCode(302).putHeader("Location", location).end();
+    ctx.response().setStatusCode(302).putHeader(HttpHeaders.LOCATION, location).end();
   }
 }

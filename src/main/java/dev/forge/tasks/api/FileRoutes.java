@@ -7,6 +7,7 @@ import dev.forge.tasks.file.FileErrors;
 import dev.forge.tasks.file.FileIds;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
@@ -32,7 +33,7 @@ final class FileRoutes {
   }
 
   void upload(RoutingContext ctx) {
-    String type = ctx.request().getHeader("Content-Type");
+    String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
     String boundary = MultipartParser.boundaryOf(type);
     if (boundary == null) {
       FileUpload.refuse(ctx, type != null && type.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")
@@ -40,7 +41,7 @@ final class FileRoutes {
         : new ApiError(415, "unsupported_media_type", "Upload files as multipart/form-data.", null));
       return;
     }
-    String length = ctx.request().getHeader("Content-Length");
+    String length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
     if (length != null && length.chars().allMatch(Character::isDigit) && length.length() < 19
       && Long.parseLong(length) > maxBytes + MULTIPART_OVERHEAD) {
       // Refused before a byte of the body is read (a client that sent Expect: 100-continue sends none).

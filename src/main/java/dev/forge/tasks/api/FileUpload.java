@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -90,7 +91,7 @@ final class FileUpload implements MultipartParser.Listener {
         abort();
       }
     });
-    if ("100-continue".equalsIgnoreCase(request.getHeader("Expect"))) {
+    if (HttpHeaders.CONTINUE.toString().equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT))) {
       request.response().writeContinue();
     }
     request.resume(); // the router pauses a request until a handler reads its body
@@ -273,7 +274,7 @@ final class FileUpload implements MultipartParser.Listener {
         return;
       }
       done = true;
-      ctx.response().putHeader("Content-Type", "application/json").end(finished.result().body().toBuffer());
+      ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, ApiHeaders.JSON).end(finished.result().body().toBuffer());
     });
   }
 
@@ -353,7 +354,7 @@ final class FileUpload implements MultipartParser.Listener {
     abort();
     if (!bodyEnded) {
       // The rest of the body is read and dropped (so that the client reads this answer), then the connection closes.
-      ctx.response().putHeader("Connection", "close");
+      ctx.response().putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
       ctx.request().resume();
     }
     HttpErrors.send(ctx, error);
@@ -374,7 +375,7 @@ final class FileUpload implements MultipartParser.Listener {
       }
     });
     request.exceptionHandler(err -> { });
-    ctx.response().putHeader("Connection", "close");
+    ctx.response().putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
     HttpErrors.send(ctx, error);
     request.resume();
   }

@@ -1,6 +1,7 @@
 package dev.forge.tasks.api;
 
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -212,9 +213,9 @@ final class MultipartParser {
       }
       String name = line.substring(0, colon).trim().toLowerCase(Locale.ROOT);
       String value = line.substring(colon + 1).trim();
-      if (name.equals("content-disposition")) {
+      if (HttpHeaders.CONTENT_DISPOSITION.toString().equalsIgnoreCase(name)) {
         disposition = value;
-      } else if (name.equals("content-type")) {
+      } else if (HttpHeaders.CONTENT_TYPE.toString().equalsIgnoreCase(name)) {
         contentType = value;
       }
     }

@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -87,10 +88,10 @@ final class VectorStoreRoutes {
 
   /** Runs {@code then} with the body as a JSON object ({@code {}} when empty), or answers 415 / 400. */
   private static void withJson(RoutingContext ctx, Consumer<JsonObject> then) {
-    String type = ctx.request().getHeader("Content-Type");
+    String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
     String media = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
     Buffer raw = ctx.body().buffer();
-    if (raw != null && raw.length() > 0 && !media.equals("application/json")) {
+    if (raw != null && raw.length() > 0 && !media.equals(ApiHeaders.JSON)) {
       HttpErrors.send(ctx, HttpErrors.unsupportedMediaType());
       return;
     }

@@ -199,21 +199,26 @@ final class VectorStoreDb {
       .mapEmpty();
   }
 
-  /** The store's version; an expired store fails (409), and a store idle for a minute is marked active. */
+  /**
+   * The store's version; an expired store fails (409), and a store idle for a minute is marked
+   * active before the version is returned, so that whoever reads the store after its search sees
+   * the search (one more write per store and minute at most).
+   */
   Future<Long> version(String tenant, String id) {
-    return pool.preparedQuery(VectorSql.VERSION).execute(Tuple.of(tenant, id)).map(rows -> {
+    return pool.preparedQuery(VectorSql.VERSION).execute(Tuple.of(tenant, id)).compose(rows -> {
       if (rows.size() == 0) {
-        throw new ApiException(VectorStoreErrors.notFound(id));
+        return Future.failedFuture(new ApiException(VectorStoreErrors.notFound(id)));
       }
       Row r = rows.iterator().next();
       if (r.getBoolean("expired")) {
-        throw new ApiException(Expiry.expired(id));
+        return Future.failedFuture(new ApiException(Expiry.expired(id)));
       }
-      if (r.getBoolean("stale")) {
-        // Not waited for: the search needs only the version. A failure leaves the store as active as it was.
-        pool.preparedQuery(VectorSql.TOUCH).execute(Tuple.of(tenant, id));
+      long version = r.getLong("version");
+      if (!r.getBoolean("stale")) {
+        return Future.succeededFuture(version);
       }
-      return r.getLong("version");
+      // A failed mark leaves the store as active as it was; the search goes on.
+      return pool.preparedQuery(VectorSql.TOUCH).execute(Tuple.of(tenant, id)).map(version).otherwise(version);
     });
   }
 

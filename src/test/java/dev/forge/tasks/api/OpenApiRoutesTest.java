@@ -1,5 +1,6 @@
 package dev.forge.tasks.api;
 
+import static dev.forge.tasks.support.LiveNode.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,7 +17,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -32,7 +32,7 @@ class OpenApiRoutesTest {
     // Every optional route on: metrics and the benchmark route.
     HttpVerticle http = new HttpVerticle(new HttpVerticle.Settings("127.0.0.1", TestNodes.freePort(), 1024, 1000,
       Map.of(), 10, 15_000, true, 1024), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), null);
-    vertx.deployVerticle(http).toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    await(vertx.deployVerticle(http));
     JsonObject paths = OpenApiContract.get().document().getJsonObject("paths");
 
     Set<String> routes = new TreeSet<>();

@@ -180,7 +180,7 @@ class SlowClientsTest {
     assertTrue(http.limits.connections().timedOutCount(Phase.REQUEST_HEAD) >= slow);
 
     // The long poll runs its full 30 s and answers; the stream is still open after as long.
-    HttpResponse<Buffer> poll = longPoll.toCompletionStage().toCompletableFuture().get(45, TimeUnit.SECONDS);
+    HttpResponse<Buffer> poll = await(longPoll, 45);
     long pollMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - pollStarted);
     assertEquals(200, poll.statusCode(), poll.bodyAsString());
     assertEquals(TASK, poll.bodyAsJsonObject().getString("id"));

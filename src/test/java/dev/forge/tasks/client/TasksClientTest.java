@@ -1,5 +1,6 @@
 package dev.forge.tasks.client;
 
+import static dev.forge.tasks.support.LiveNode.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,6 +11,7 @@ import dev.forge.tasks.bus.Addresses;
 import dev.forge.tasks.bus.ApiError;
 import dev.forge.tasks.bus.ApiException;
 import dev.forge.tasks.bus.TaskStatus;
+import dev.forge.tasks.support.LiveNode;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -20,7 +22,6 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -70,13 +71,8 @@ class TasksClientTest {
     await(sentinel.close());
   }
 
-  private static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
-  }
-
   private static ApiException failure(Future<?> f) throws Exception {
-    ExecutionException e = assertThrows(ExecutionException.class, () -> await(f));
-    return (ApiException) e.getCause();
+    return (ApiException) LiveNode.failure(f);
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.forge.tasks.file;
 
+import static dev.forge.tasks.support.LiveNode.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.Timeout;
 import java.io.IOException;
 import dev.forge.tasks.client.Task;
 import dev.forge.tasks.bus.TaskStatus;
+import dev.forge.tasks.client.TaskWatch;
 import dev.forge.tasks.client.TasksClient;
 
 /**
@@ -48,7 +50,7 @@ class FilesRescueIT {
       victim.destroyForcibly();
     }
     if (rescuer != null) {
-      rescuer.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      await(rescuer.close(), 30);
     }
   }
 
@@ -109,16 +111,10 @@ class FilesRescueIT {
       "SELECT count(*) FROM file_segments WHERE file_id = 'rescued'"));
     assertTrue(before > 0, "segments stored before the kill");
 
-    rescuer = TasksNode.start(TestNodes.config(db, Map.of("TASKS_JOB_TYPES", "file_processing",
-        "TASKS_LEASE_MS", Long.toString(LEASE_MS))))
-      .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-    var bus = new TasksClient(rescuer.vertx());
-    Task now = bus.get("upload-rescued").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    while (!now.status().terminal()) {
-      assertTrue(System.nanoTime() < deadline + TimeUnit.SECONDS.toNanos(60), now.toString());
-      rescuer.vertx().timer(100).toCompletionStage().toCompletableFuture().get();
-      now = bus.get("upload-rescued").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
+    rescuer = await(TasksNode.start(TestNodes.config(db, Map.of("TASKS_JOB_TYPES", "file_processing",
+        "TASKS_LEASE_MS", Long.toString(LEASE_MS)))), 60);
+    TaskWatch watch = await(new TasksClient(rescuer.vertx()).watch("upload-rescued", t -> { }));
+    Task now = await(watch.terminal(), 180);
     assertEquals(TaskStatus.COMPLETED, now.status(), now.toString());
     assertTrue(now.data().getInteger("attempt", 1) >= 2, now.toString());
     int chunks = now.data().getInteger("chunks_created");

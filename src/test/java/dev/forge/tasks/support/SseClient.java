@@ -2,6 +2,7 @@ package dev.forge.tasks.support;
 
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
@@ -17,13 +18,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
- * A Server-Sent Events reader for tests: opens a stream (the exchange checked against the OpenAPI
- * document) and hands its events to the test thread.
+ * The one Server-Sent Events reader of the tests, for {@code GET /v1/tasks/{id}/events} and
+ * {@code GET /v1/events}: opens a stream (the exchange checked against the OpenAPI document) and
+ * hands its events to the test thread; {@link #ended()} completes when the server closes it.
  */
 public final class SseClient implements AutoCloseable {
 
   /** One event: its name, id (null when absent) and data parsed as JSON. */
   public record Event(String name, String id, JsonObject data) {
+
+    /** The id as a number: a task's version on {@code task.updated} events. */
+    public long version() {
+      return Long.parseLong(id);
+    }
   }
 
   private final HttpClient client;
@@ -31,11 +38,16 @@ public final class SseClient implements AutoCloseable {
   private final BlockingQueue<Event> queue = new LinkedBlockingQueue<>();
   /** Every event received so far, in order. */
   public final List<Event> seen = new ArrayList<>();
-  private volatile boolean ended;
+  private final Promise<Void> ended = Promise.promise();
 
   private SseClient(HttpClient client, HttpClientResponse response) {
     this.client = client;
     this.response = response;
+  }
+
+  /** Opens the stream of task {@code id}; {@code headers} such as {@code Last-Event-ID}. */
+  public static Future<SseClient> task(Vertx vertx, int port, String id, Map<String, String> headers) {
+    return open(vertx, port, "/v1/tasks/" + id + "/events", headers);
   }
 
   /** Opens {@code GET uri} on 127.0.0.1:{@code port}; the future fails unless the answer is 200. */
@@ -68,7 +80,7 @@ public final class SseClient implements AutoCloseable {
           sse.parse(block);
         }
       });
-      response.endHandler(v -> sse.ended = true);
+      response.endHandler(v -> sse.ended.tryComplete());
       return Future.succeededFuture(sse);
     });
   }
@@ -115,8 +127,14 @@ public final class SseClient implements AutoCloseable {
     return out;
   }
 
-  public boolean ended() {
-    return ended;
+  /** Completes when the server ends the stream (a task's stream ends after its terminal event). */
+  public Future<Void> ended() {
+    return ended.future();
+  }
+
+  /** The response, for its headers. */
+  public HttpClientResponse response() {
+    return response;
   }
 
   /** Pauses reading (the server's write queue fills up) or resumes it. */

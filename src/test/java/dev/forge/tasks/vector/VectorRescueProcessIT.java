@@ -1,5 +1,6 @@
 package dev.forge.tasks.vector;
 
+import static dev.forge.tasks.support.LiveNode.await;
 import static io.vertx.core.http.HttpMethod.GET;
 import static io.vertx.core.http.HttpMethod.POST;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -43,7 +44,7 @@ class VectorRescueProcessIT {
     }
     LiveNode.stop(rescuer);
     if (client != null) {
-      client.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      await(client.close(), 10);
     }
   }
 
