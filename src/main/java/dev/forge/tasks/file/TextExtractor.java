@@ -207,7 +207,6 @@ final class TextExtractor {
     private final Bounds bounds;
     /** Depth inside {@code <head>}, whose text is not the document's. */
     private int head;
-    private int pages;
     private long nextCheck;
 
     Handler(TextSink sink, Bounds bounds) {
@@ -221,7 +220,7 @@ final class TextExtractor {
       if (name.equals("head")) {
         head++;
       } else if (name.equals("div") && "page".equals(atts.getValue("class"))) {
-        guard(() -> sink.page(++pages));
+        guard(sink::nextPage);
       } else if (BLOCKS.contains(name)) {
         guard(sink::paragraphBreak);
       }

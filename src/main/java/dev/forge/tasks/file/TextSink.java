@@ -84,10 +84,10 @@ final class TextSink {
     space = false;
   }
 
-  /** A new page begins (1-based). */
-  void page(int number) {
+  /** The next page begins (pages count from 1; text before the first page is page 0). */
+  void nextPage() {
     paragraphBreak();
-    page = number;
+    page++;
   }
 
   int pages() {
