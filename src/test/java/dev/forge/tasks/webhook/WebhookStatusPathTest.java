@@ -57,7 +57,8 @@ class WebhookStatusPathTest {
       assertEquals(202, created.statusCode(), created.bodyAsString());
       last = created.bodyAsJsonObject().getString("id");
       JsonObject state = created.bodyAsJsonObject();
-      while (!state.getString("status").equals("completed")) {
+      for (int polls = 0; !state.getString("status").equals("completed"); polls++) {
+        assertTrue(polls < 6, "task " + last + " did not complete within six 10 s long polls: " + state);
         state = await(live.http.get("/v1/tasks/" + last + "?wait=10").send()).bodyAsJsonObject();
       }
     }
