@@ -6,6 +6,7 @@ import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
+import java.util.HashMap;
 
 /** The connection pool of a store verticle, with the waits every store shares. */
 public final class StorePool {
@@ -29,5 +30,15 @@ public final class StorePool {
       .connectingTo(connect)
       .using(vertx)
       .build();
+  }
+
+  /**
+   * {@code connect} with commits that do not wait for their WAL flush ({@code synchronous_commit =
+   * off}): for writes whose loss in a crash is harmless because a later commit that waits makes them
+   * durable (Postgres flushes the WAL in order), or because whatever relies on them is redone anyway.
+   */
+  public static PgConnectOptions asynchronousCommit(PgConnectOptions connect) {
+    return new PgConnectOptions(connect).setProperties(new HashMap<>(connect.getProperties()))
+      .addProperty("synchronous_commit", "off");
   }
 }

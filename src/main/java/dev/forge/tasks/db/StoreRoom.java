@@ -6,7 +6,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -52,9 +51,7 @@ public final class StoreRoom {
    * again). Postgres flushes the WAL in order, so any later commit that waits makes them durable too.
    */
   public Pool asynchronousPool(Vertx vertx, PgConnectOptions connect, int size, String name) {
-    PgConnectOptions asynchronous = new PgConnectOptions(connect).setProperties(new HashMap<>(connect.getProperties()))
-      .addProperty("synchronous_commit", "off");
-    Pool added = StorePool.open(vertx, asynchronous, size, MAX_WAITING, name);
+    Pool added = StorePool.open(vertx, StorePool.asynchronousCommit(connect), size, MAX_WAITING, name);
     more.add(added);
     return added;
   }

@@ -15,7 +15,6 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 
 /** The statements of the files store, each one future; {@link FilesVerticle} is its only caller. */
@@ -48,10 +47,8 @@ final class FileStore {
    * an upload the client never saw succeed, or segments that the rescued attempt writes again.
    */
   static FileStore open(Vertx vertx, PgConnectOptions connect, int poolSize) {
-    PgConnectOptions asynchronous = new PgConnectOptions(connect).setProperties(new HashMap<>(connect.getProperties()))
-      .addProperty("synchronous_commit", "off");
     return new FileStore(StorePool.open(vertx, connect, poolSize, 1024, "files-store"),
-      StorePool.open(vertx, asynchronous, Math.max(2, poolSize / 2), 1024, "files-store-bulk"));
+      StorePool.open(vertx, StorePool.asynchronousCommit(connect), Math.max(2, poolSize / 2), 1024, "files-store-bulk"));
   }
 
   Future<Void> close() {

@@ -45,15 +45,8 @@ class RateLimiterBatchTest {
     RateLimiter.Share a = share(limiter, "t");
     RateLimiter.Share b = share(limiter, "t");
     long now = clock.get();
-    long admitted = 0;
     // The clock stands still: no token comes back, so every token each instance took is spent.
-    boolean more = true;
-    while (more) {
-      boolean fromA = admitted(a, now);
-      boolean fromB = admitted(b, now);
-      admitted += (fromA ? 1 : 0) + (fromB ? 1 : 0);
-      more = fromA || fromB;
-    }
+    long admitted = drainTogether(a, b, now);
     assertEquals(1_000_000, admitted);
     assertEquals(0, a.held());
     assertEquals(0, b.held());
@@ -68,14 +61,7 @@ class RateLimiterBatchTest {
     assertEquals(RateLimiter.MAX_BATCH - 1, a.held(), "a took a batch and spent one token of it");
     clock.addAndGet(10 * SECOND); // the bucket fills again while a holds the rest of its batch
     long now = clock.get();
-    long admitted = 0;
-    boolean more = true;
-    while (more) {
-      boolean fromA = admitted(a, now);
-      boolean fromB = admitted(b, now);
-      admitted += (fromA ? 1 : 0) + (fromB ? 1 : 0);
-      more = fromA || fromB;
-    }
+    long admitted = drainTogether(a, b, now);
     assertEquals(1_000_000 + RateLimiter.MAX_BATCH - 1, admitted, "a full bucket and what a still held");
   }
 
@@ -138,5 +124,18 @@ class RateLimiterBatchTest {
     assertEquals("0ms", RateLimiter.resetText(debt).toString());
     assertEquals("1ms", RateLimiter.resetText(1).toString());
     assertEquals("1.25s", RateLimiter.resetText(1_250_000_000L).toString());
+  }
+
+  /** Takes requests from {@code a} and {@code b} in turn at {@code now} until neither admits one; how many were admitted. */
+  private static long drainTogether(RateLimiter.Share a, RateLimiter.Share b, long now) {
+    long admitted = 0;
+    boolean more = true;
+    while (more) {
+      boolean fromA = admitted(a, now);
+      boolean fromB = admitted(b, now);
+      admitted += (fromA ? 1 : 0) + (fromB ? 1 : 0);
+      more = fromA || fromB;
+    }
+    return admitted;
   }
 }
