@@ -14,6 +14,8 @@ public final class StorePool {
   /** How long a request waits for a free connection, in seconds, and a new connection for its handshake. */
   private static final int CONNECTION_TIMEOUT_S = 3;
   private static final int CONNECT_TIMEOUT_MS = 3000;
+  /** Requests that wait for a free connection at most, unless a store says otherwise; more fail at once as the store being unavailable. */
+  public static final int MAX_WAITING = 1024;
 
   private StorePool() {
   }

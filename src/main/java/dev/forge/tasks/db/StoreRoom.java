@@ -7,7 +7,6 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -19,9 +18,6 @@ import java.util.stream.Stream;
  */
 public final class StoreRoom {
 
-  /** Requests that wait for a free connection at most; more fail at once as the store being unavailable. */
-  private static final int MAX_WAITING = 1024;
-
   private final Pool pool;
   private final StoreConsumers consumers;
   private final List<Pool> more = new ArrayList<>();
@@ -32,16 +28,22 @@ public final class StoreRoom {
   }
 
   /**
-   * A pool of {@code poolSize} connections to {@code connect}, and consumers whose log lines name
-   * the store {@code room} ("Webhooks"); the pool is named after it ({@code webhooks-store}).
+   * A pool named {@code poolName} of {@code poolSize} connections to {@code connect}, where at most
+   * {@code maxWaiting} requests wait for a connection (see {@link StorePool#open}), and the store's
+   * {@code consumers}, which it registers on the bus once the room is open.
    */
-  public static StoreRoom open(Vertx vertx, PgConnectOptions connect, int poolSize, String room) {
-    Pool pool = StorePool.open(vertx, connect, poolSize, MAX_WAITING, room.toLowerCase(Locale.ROOT) + "-store");
-    return new StoreRoom(pool, new StoreConsumers(vertx, room, null));
+  public static StoreRoom open(Vertx vertx, PgConnectOptions connect, int poolSize, int maxWaiting, String poolName,
+                               StoreConsumers consumers) {
+    return new StoreRoom(StorePool.open(vertx, connect, poolSize, maxWaiting, poolName), consumers);
   }
 
   public Pool pool() {
     return pool;
+  }
+
+  /** Where the store registers its addresses; {@link #close(long)} takes them off the bus. */
+  public StoreConsumers consumers() {
+    return consumers;
   }
 
   /**
@@ -51,7 +53,7 @@ public final class StoreRoom {
    * again). Postgres flushes the WAL in order, so any later commit that waits makes them durable too.
    */
   public Pool asynchronousPool(Vertx vertx, PgConnectOptions connect, int size, String name) {
-    Pool added = StorePool.open(vertx, StorePool.asynchronousCommit(connect), size, MAX_WAITING, name);
+    Pool added = StorePool.open(vertx, StorePool.asynchronousCommit(connect), size, StorePool.MAX_WAITING, name);
     more.add(added);
     return added;
   }

@@ -2,13 +2,10 @@ package dev.forge.tasks.file;
 
 import dev.forge.tasks.bus.ApiError;
 import dev.forge.tasks.db.Keyset;
-import dev.forge.tasks.db.StorePool;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -29,30 +26,22 @@ final class FileStore {
   }
 
   private final Pool pool;
-  /** For the bulk writes (parts, segments), which a later synchronous commit makes durable: see {@link #open}. */
+  /** For the bulk writes (parts, segments), which a later synchronous commit makes durable: see {@link #FileStore}. */
   private final Pool bulk;
   private final Keyset keyset;
 
-  private FileStore(Pool pool, Pool bulk) {
+  /**
+   * The store on {@code pool}, with {@code bulk} for the bulk writes: a pool whose commits do not wait
+   * for their WAL flush ({@code StoreRoom.asynchronousPool}). Parts and segments
+   * are each followed, before anyone relies on them, by a commit that waits (an upload's finish, an
+   * attempt's done), and Postgres flushes the WAL in order, so that commit makes them durable too. A
+   * crash in between loses only an upload the client never saw succeed, or segments that the rescued
+   * attempt writes again.
+   */
+  FileStore(Pool pool, Pool bulk) {
     this.pool = pool;
     this.bulk = bulk;
     this.keyset = new Keyset(pool, FileSql.SEQ_OF, "file");
-  }
-
-  /**
-   * The store on {@code poolSize} connections, and half as many (at least 2) for the bulk writes.
-   * Parts and segments commit without waiting for their WAL flush: each is followed, before anyone
-   * relies on it, by a commit that waits (an upload's finish, an attempt's done), and Postgres
-   * flushes the WAL in order, so that commit makes them durable too. A crash in between loses only
-   * an upload the client never saw succeed, or segments that the rescued attempt writes again.
-   */
-  static FileStore open(Vertx vertx, PgConnectOptions connect, int poolSize) {
-    return new FileStore(StorePool.open(vertx, connect, poolSize, 1024, "files-store"),
-      StorePool.open(vertx, StorePool.asynchronousCommit(connect), Math.max(2, poolSize / 2), 1024, "files-store-bulk"));
-  }
-
-  Future<Void> close() {
-    return Future.all(pool.close(), bulk.close()).mapEmpty();
   }
 
   Future<Long> begin(String tenant, String id, String filename, String contentType, String title) {

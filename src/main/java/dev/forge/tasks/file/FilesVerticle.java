@@ -8,6 +8,8 @@ import dev.forge.tasks.bus.Addresses;
 import dev.forge.tasks.bus.BusBodies;
 import dev.forge.tasks.db.BusReply;
 import dev.forge.tasks.db.StoreConsumers;
+import dev.forge.tasks.db.StorePool;
+import dev.forge.tasks.db.StoreRoom;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
@@ -36,8 +38,8 @@ public final class FilesVerticle extends VerticleBase {
   }
 
   private final Settings settings;
+  private StoreRoom room;
   private FileStore store;
-  private StoreConsumers consumers;
   private FileTasks tasks;
 
   public FilesVerticle(Settings settings) {
@@ -46,8 +48,12 @@ public final class FilesVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    store = FileStore.open(vertx, settings.connect(), settings.poolSize());
-    consumers = new StoreConsumers(vertx, "Files", FileErrors::idConflict);
+    room = StoreRoom.open(vertx, settings.connect(), settings.poolSize(), StorePool.MAX_WAITING, "files-store",
+      new StoreConsumers(vertx, "Files", FileErrors::idConflict));
+    // Half as many connections (at least 2) for the bulk writes of parts and segments.
+    store = new FileStore(room.pool(), room.asynchronousPool(vertx, settings.connect(),
+      Math.max(2, settings.poolSize() / 2), "files-store-bulk"));
+    StoreConsumers consumers = room.consumers();
     tasks = new FileTasks(vertx, settings.busTimeoutMs());
     FileUploads uploads = new FileUploads(store, tasks);
     FileJobs jobs = new FileJobs(store);
@@ -80,8 +86,7 @@ public final class FilesVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return (consumers == null ? Future.succeededFuture() : consumers.close(0))
-      .transform(v -> store == null ? Future.succeededFuture() : store.close());
+    return room == null ? Future.succeededFuture() : room.close(0);
   }
 
   private Future<FileRow> get(JsonObject body) {

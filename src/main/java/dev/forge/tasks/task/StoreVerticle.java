@@ -15,7 +15,7 @@ import dev.forge.tasks.bus.ListQuery;
 import dev.forge.tasks.db.BusReply;
 import dev.forge.tasks.db.StoreConsumers;
 import dev.forge.tasks.db.StoreFailures;
-import dev.forge.tasks.db.StorePool;
+import dev.forge.tasks.db.StoreRoom;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
@@ -67,17 +67,18 @@ public final class StoreVerticle extends VerticleBase {
 
   /** How long a stopping store waits for its unanswered requests (their senders time out after 5 s by default). */
   private static final long DRAIN_MS = 5000;
+  /** Requests that wait for a free connection at most: polls come in bursts; more fail at once as the store being unavailable. */
+  private static final int MAX_WAITING = 4096;
 
   private final Settings settings;
   private final TaskMetrics metrics;
   private final TraceCache cache;
-  private Pool pool;
+  private StoreRoom room;
   private TaskStore tasks;
   private JobStore jobs;
   private Changes changes;
   private UnsureWrites unsure;
   private TenantQueries queries;
-  private StoreConsumers consumers;
 
   /** A store that counts into {@code metrics} and keeps {@code cache} (may be null) up to date. */
   public StoreVerticle(Settings settings, TaskMetrics metrics, TraceCache cache) {
@@ -88,14 +89,16 @@ public final class StoreVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    consumers = new StoreConsumers(vertx, "Store", null);
-    pool = StorePool.open(vertx, settings.connect(), settings.poolSize(), 4096, "tasks-store-" + POOLS.incrementAndGet());
+    room = StoreRoom.open(vertx, settings.connect(), settings.poolSize(), MAX_WAITING,
+      "tasks-store-" + POOLS.incrementAndGet(), new StoreConsumers(vertx, "Store", null));
+    Pool pool = room.pool();
     changes = new Changes(context, metrics, cache);
     unsure = new UnsureWrites(vertx, changes, task -> tasks.get(task.tenant(), task.id()));
     tasks = new TaskStore(pool, metrics, unsure::unsure);
     jobs = new JobStore(pool, metrics, unsure::unsure);
     queries = new TenantQueries(pool);
     new Housekeeping(vertx, tasks, jobs, changes, settings).start();
+    StoreConsumers consumers = room.consumers();
     return Future.all(List.of(
       consumers.on(Addresses.CREATE, oneTaskWrite(this::create)),
       consumers.on(Addresses.GET, this::get),
@@ -119,8 +122,7 @@ public final class StoreVerticle extends VerticleBase {
    */
   @Override
   public Future<?> stop() {
-    return (consumers == null ? Future.succeededFuture() : consumers.close(DRAIN_MS))
-      .transform(v -> pool == null ? Future.succeededFuture() : pool.close());
+    return room == null ? Future.succeededFuture() : room.close(DRAIN_MS);
   }
 
   /**

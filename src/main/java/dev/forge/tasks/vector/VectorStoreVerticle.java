@@ -11,13 +11,13 @@ import dev.forge.tasks.db.BusReply;
 import dev.forge.tasks.db.StoreConsumers;
 import dev.forge.tasks.db.StoreFailures;
 import dev.forge.tasks.db.StorePool;
+import dev.forge.tasks.db.StoreRoom;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.sqlclient.Pool;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -37,8 +37,7 @@ public final class VectorStoreVerticle extends VerticleBase {
 
   private final Settings settings;
   private final Embedder embedder;
-  private Pool pool;
-  private StoreConsumers consumers;
+  private StoreRoom room;
   private VectorStoreDb db;
   private StoreTasks tasks;
   private SearchIndex index;
@@ -52,14 +51,15 @@ public final class VectorStoreVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    pool = StorePool.open(vertx, settings.connect(), settings.poolSize(), 1024, "vector-store");
-    consumers = new StoreConsumers(vertx, "Vector store", null);
-    db = new VectorStoreDb(pool, embedder.model());
+    room = StoreRoom.open(vertx, settings.connect(), settings.poolSize(), StorePool.MAX_WAITING, "vector-store",
+      new StoreConsumers(vertx, "Vector store", null));
+    db = new VectorStoreDb(room.pool(), embedder.model());
     tasks = new StoreTasks(vertx, settings.busTimeoutMs());
     index = new SearchIndex(db, embedder.dimensions(), settings.maxSearchBytes());
     searchPool = new SearchPool(settings.searchThreads());
     searches = new Searches(context, db, index, searchPool, embedder);
     JobSide jobs = new JobSide(db, embedder.dimensions());
+    StoreConsumers consumers = room.consumers();
     return Future.all(List.of(
       consumers.onJson(Addresses.VECTOR_STORES_CREATE, this::create),
       consumers.onJson(Addresses.VECTOR_STORES_GET, b -> db.get(tenant(b), storeId(b))),
@@ -83,8 +83,7 @@ public final class VectorStoreVerticle extends VerticleBase {
     if (searchPool != null) {
       searchPool.close();
     }
-    return (consumers == null ? Future.succeededFuture() : consumers.close(0))
-      .transform(v -> pool == null ? Future.succeededFuture() : pool.close());
+    return room == null ? Future.succeededFuture() : room.close(0);
   }
 
   private Future<JsonObject> create(JsonObject body) {

@@ -1,5 +1,7 @@
 package dev.forge.tasks.webhook;
 
+import dev.forge.tasks.db.StoreConsumers;
+import dev.forge.tasks.db.StorePool;
 import dev.forge.tasks.db.StoreRoom;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -37,7 +39,8 @@ public final class WebhookStoreVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    room = StoreRoom.open(vertx, settings.connect(), settings.poolSize(), "Webhooks");
+    room = StoreRoom.open(vertx, settings.connect(), settings.poolSize(), StorePool.MAX_WAITING, "webhooks-store",
+      new StoreConsumers(vertx, "Webhooks", null));
     // Claims and outcomes commit without waiting for their WAL flush: a crash may lose a lease or a
     // success, and the delivery is then sent again with its webhook-id (at least once, as promised).
     Pool senders = room.asynchronousPool(vertx, settings.connect(), LEDGER_POOL_SIZE, "webhooks-ledger");
