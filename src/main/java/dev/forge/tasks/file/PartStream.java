@@ -27,6 +27,7 @@ final class PartStream extends InputStream {
   private byte[] current = new byte[0];
   private int pos;
   private long read;
+  private long waitedNanos;
 
   PartStream(FilesBus bus, JsonObject key, int parts, long bytes) {
     this.bus = bus;
@@ -51,11 +52,14 @@ final class PartStream extends InputStream {
         return false;
       }
       Buffer data;
+      long t0 = System.nanoTime();
       try {
         data = bus.await(ahead);
       } catch (JobFailure | RuntimeException e) {
         ahead = null;
         throw new TextExtractor.SourceFailed(e);
+      } finally {
+        waitedNanos += System.nanoTime() - t0;
       }
       requestNext();
       current = data.getBytes();
@@ -85,6 +89,11 @@ final class PartStream extends InputStream {
     System.arraycopy(current, pos, b, off, n);
     pos += n;
     return n;
+  }
+
+  /** Time spent waiting for parts from the store, in ms. */
+  long waitedMs() {
+    return waitedNanos / 1_000_000;
   }
 
   @Override
