@@ -106,7 +106,7 @@ public final class FileProcessingJob implements Job {
     SegmentWriter writer = new SegmentWriter(ctx, bus, key);
     Chunker chunker = new Chunker(writer::add);
     TextSink sink = new TextSink(chunker);
-    PartStream source = new PartStream(bus, key, parts, bytes);
+    PartStream source = new PartStream(ctx, bus, key, parts, bytes);
     TextExtractor.Extracted extracted = ctx.cpu(() -> extract(ctx, source, bytes, file.getString("filename"), sink));
     if (sink.chars() == 0) {
       throw JobFailure.fatal("No text was found in the file (a scanned document or an image without a text layer?).");
@@ -219,7 +219,8 @@ public final class FileProcessingJob implements Job {
   /**
    * Segments to the files store in batches, as the chunker makes them, with up to
    * {@value #WRITES_IN_FLIGHT} batches in flight: the parse goes on while the store writes (on
-   * another core), and the heap holds at most that many batches plus the one being filled.
+   * another core), and the heap holds at most that many batches plus the one being filled. A wait
+   * for a write holds no CPU permit: another file's job computes meanwhile.
    */
   private static final class SegmentWriter {
     private final JobContext ctx;
@@ -271,7 +272,7 @@ public final class FileProcessingJob implements Job {
     private void awaitOldest() throws JobFailure {
       Sent oldest = inFlight.poll();
       long t0 = System.nanoTime();
-      bus.await(oldest.reply());
+      ctx.waitOutsideCpu(() -> bus.await(oldest.reply()));
       waitedNanos += System.nanoTime() - t0;
       written += oldest.segments();
       ctx.progress(0.05, new JsonObject().put("chunks_created", written));
