@@ -35,11 +35,14 @@ import org.apache.tika.sax.BodyContentHandler;
  * <pre>
  * java -cp target/tasks-server.jar bench/FilesBench.java fixtures DIR
  *     writes bench files: pdf (60 pages), docx, html, md and txt, each about 2-4 MB of text
- * java -cp target/tasks-server.jar bench/FilesBench.java tika DIR ROUNDS
- *     Tika alone (AutoDetectParser, one thread), each file ROUNDS times: "TIKA format MB/s"
- * java -cp target/tasks-server.jar bench/FilesBench.java process URL DIR ROUNDS ID_PREFIX
- *     uploads each file ROUNDS times (one at a time) and waits for its task: "SERVER format MB/s",
- *     MB of text (the characters Tika extracts) per second from the upload's start to the task's end
+ * java -cp target/tasks-server.jar bench/FilesBench.java process URL DIR ROUNDS FLAT ID_PREFIX
+ *     MB of text (the characters Tika extracts) per second, per format, in ROUNDS interleaved rounds
+ *     after a warm-up round: Tika alone (AutoDetectParser + BodyContentHandler, one thread, this JVM);
+ *     the server end to end (one upload, from its start to its task's completion); the task alone
+ *     (the task's created_at to its completion, from the tasks table: claim, extraction, chunking,
+ *     segment writes, analysis, done); flat out (FLAT files uploaded ahead with their tasks held
+ *     back, then released at once: from the release to the last completion, the node's throughput).
+ *     Needs psql on PATH and PG* naming the node's database (PGDATABASE): "ROUND ..." and "RATE ..."
  * java -cp target/tasks-server.jar bench/FilesBench.java upload URL COUNT MIB
  *     COUNT concurrent uploads of MIB MiB each, streamed from a generator (the client holds none
  *     whole): "UPLOAD ok=N failed=N seconds=S MB/s=R"
@@ -57,8 +60,7 @@ public final class FilesBench {
   public static void main(String[] args) throws Exception {
     switch (args[0]) {
       case "fixtures" -> fixtures(Path.of(args[1]));
-      case "tika" -> tika(Path.of(args[1]), Integer.parseInt(args[2]));
-      case "process" -> process(args[1], Path.of(args[2]), Integer.parseInt(args[3]), args[4]);
+      case "process" -> process(args[1], Path.of(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]), args[5]);
       case "upload" -> upload(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]));
       case "flood" -> flood(args[1], Path.of(args[2]), Integer.parseInt(args[3]), args[4]);
       default -> throw new IllegalArgumentException(args[0]);
@@ -120,35 +122,105 @@ public final class FilesBench {
     return handler.toString().length();
   }
 
-  static void tika(Path dir, int rounds) throws Exception {
+  /** The measures of one format over the counted rounds. */
+  static final class Rates {
+    long chars;
+    double tika;
+    double endToEnd;
+    double task;
+    double flat;
+    final List<String> rounds = new ArrayList<>();
+  }
+
+  /**
+   * Tika alone and the server on the same files, interleaved: each round takes every format in turn
+   * through Tika (one thread, this JVM), one upload timed end to end, and a flat-out batch of
+   * {@code flat} files uploaded ahead (their tasks held back) and then released at once. Round 0
+   * warms both up and is not counted.
+   */
+  static void process(String url, Path dir, int rounds, int flat, String idPrefix) throws Exception {
+    java.util.Map<String, Rates> rates = new java.util.LinkedHashMap<>();
     for (String format : FORMATS) {
-      Path file = dir.resolve("bench." + format);
-      extract(file); // warm-up
-      long chars = 0;
-      long t0 = System.nanoTime();
-      for (int r = 0; r < rounds; r++) {
-        chars += extract(file);
+      Rates m = new Rates();
+      m.chars = extract(dir.resolve("bench." + format));
+      rates.put(format, m);
+    }
+    for (int r = 0; r <= rounds; r++) {
+      for (String format : FORMATS) {
+        Path file = dir.resolve("bench." + format);
+        Rates m = rates.get(format);
+        long t0 = System.nanoTime();
+        extract(file);
+        double tika = (System.nanoTime() - t0) / 1e9;
+        String id = idPrefix + "-" + format + "-s" + r;
+        t0 = System.nanoTime();
+        uploadAndWait(url, file, id);
+        double endToEnd = (System.nanoTime() - t0) / 1e9;
+        double task = Double.parseDouble(sql("SELECT extract(epoch FROM updated_at - created_at) FROM tasks "
+          + "WHERE id = 'upload-" + id + "'"));
+        double flatSeconds = flat(url, file, idPrefix + "-" + format + "-f" + r, flat);
+        String line = String.format(Locale.ROOT, "ROUND %d %s ms: tika %.0f, end to end %.0f, task %.0f, flat %d in %.0f"
+          + " (ratios: end to end %.2f, task %.2f, flat %.2f)", r, format, tika * 1e3, endToEnd * 1e3, task * 1e3, flat,
+          flatSeconds * 1e3, tika / endToEnd, tika / task, tika * flat / flatSeconds);
+        System.out.println(line + (r == 0 ? " warm-up" : ""));
+        if (r > 0) {
+          m.tika += tika;
+          m.endToEnd += endToEnd;
+          m.task += task;
+          m.flat += flatSeconds / flat;
+          m.rounds.add(line);
+        }
       }
-      double s = (System.nanoTime() - t0) / 1e9;
-      System.out.printf(Locale.ROOT, "TIKA %s %.2f MB/s (%d chars x %d in %.1f s)%n", format, chars / 1e6 / s,
-        chars / rounds, rounds, s);
+    }
+    for (var e : rates.entrySet()) {
+      Rates m = e.getValue();
+      double mb = m.chars * rounds / 1e6;
+      System.out.printf(Locale.ROOT, "RATE %s MB/s of text (%d chars x %d rounds): tika %.2f, end to end %.2f, task %.2f,"
+          + " flat out %.2f; server/tika: end to end %.2f, task %.2f, flat out %.2f%n", e.getKey(), m.chars, rounds,
+        mb / m.tika, mb / m.endToEnd, mb / m.task, mb / m.flat, m.tika / m.endToEnd, m.tika / m.task, m.tika / m.flat);
     }
   }
 
-  static void process(String url, Path dir, int rounds, String idPrefix) throws Exception {
-    int seq = 0;
-    for (String format : FORMATS) {
-      Path file = dir.resolve("bench." + format);
-      long chars = extract(file);
-      uploadAndWait(url, file, idPrefix + "w" + format); // warm-up
-      long t0 = System.nanoTime();
-      for (int r = 0; r < rounds; r++) {
-        uploadAndWait(url, file, String.format("%s%013d", idPrefix, ++seq));
+  /**
+   * {@code count} copies of {@code file} uploaded while the node's tasks are held back (their
+   * {@code run_after} default pushed a day ahead), then released in one statement and the node woken:
+   * seconds from the release to the last completion, on the database's clock.
+   */
+  static double flat(String url, Path file, String idPrefix, int count) throws Exception {
+    sql("ALTER TABLE tasks ALTER COLUMN run_after SET DEFAULT now() + interval '1 day'");
+    try {
+      for (int i = 0; i < count; i++) {
+        String id = idPrefix + "-" + i;
+        String body = post(url, file, id);
+        if (!body.contains("\"upload-" + id + "\"")) {
+          throw new IllegalStateException("upload failed: " + body);
+        }
       }
-      double s = (System.nanoTime() - t0) / 1e9;
-      System.out.printf(Locale.ROOT, "SERVER %s %.2f MB/s (%d chars x %d in %.1f s)%n", format, chars * rounds / 1e6 / s,
-        chars, rounds, s);
+    } finally {
+      sql("ALTER TABLE tasks ALTER COLUMN run_after SET DEFAULT now()");
     }
+    double start = Double.parseDouble(sql("UPDATE tasks SET run_after = now() WHERE id LIKE 'upload-" + idPrefix
+      + "-%' AND status = 'pending'; SELECT extract(epoch FROM now())"));
+    // Held tasks are not announced again: a task of the type wakes the node (it fails at once, no file_id).
+    HTTP.send(HttpRequest.newBuilder(URI.create(url + "/v1/tasks")).header("Content-Type", "application/json")
+      .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"file_processing\",\"input\":{}}")).build(),
+      HttpResponse.BodyHandlers.ofString());
+    for (int i = 0; i < count; i++) {
+      waitFor(url, idPrefix + "-" + i);
+    }
+    return Double.parseDouble(sql("SELECT extract(epoch FROM max(updated_at)) FROM tasks WHERE id LIKE 'upload-"
+      + idPrefix + "-%'")) - start;
+  }
+
+  /** One statement (or several: the last one's result) through psql, on the database PG* names. */
+  static String sql(String statement) throws Exception {
+    Process p = new ProcessBuilder("psql", "-qAtX", "-v", "ON_ERROR_STOP=1", "-c", statement).redirectErrorStream(true)
+      .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException("psql: " + out);
+    }
+    return out;
   }
 
   static void uploadAndWait(String url, Path file, String id) throws Exception {

@@ -22,11 +22,12 @@ import org.slf4j.LoggerFactory;
 import java.util.Set;
 
 /**
- * {@code file_processing}, task {@code upload-<file id>}, input {@code {file_id}}: copies the file's
- * bytes part by part into a scratch file, extracts the text (Tika, by content) within the CPU
- * budget, cuts it into segments ({@link Chunker}) that go to the files store in batches as they are
- * made, analyses the start of the text for {@code abstract}, {@code summary} and {@code keywords}
- * (unless {@code parse_options} disables them), then marks the file processed. Stages in
+ * {@code file_processing}, task {@code upload-<file id>}, input {@code {file_id}}: reads the file's
+ * bytes part by part from the files store ({@link PartStream}), extracts the text (Tika, by content)
+ * within the CPU budget, cuts it into segments ({@link Chunker}) that go to the files store in
+ * batches as they are made, analyses the start of the text for {@code abstract}, {@code summary} and
+ * {@code keywords} (unless {@code parse_options} disables them) while the last batches are stored,
+ * then marks the file processed. Stages in
  * {@code data.stage}: {@code extracting}, {@code chunking}, {@code analysing}, {@code done}; ends
  * with {@code data.chunks_created}.
  *
@@ -105,15 +106,17 @@ public final class FileProcessingJob implements Job {
     SegmentWriter writer = new SegmentWriter(ctx, bus, key);
     Chunker chunker = new Chunker(writer::add);
     TextSink sink = new TextSink(chunker);
-    TextExtractor.Extracted extracted = ctx.cpu(() -> extract(ctx, new PartStream(bus, key, parts, bytes), bytes,
-      file.getString("filename"), sink));
+    PartStream source = new PartStream(ctx, bus, key, parts, bytes);
+    TextExtractor.Extracted extracted = ctx.cpu(() -> extract(ctx, source, bytes, file.getString("filename"), sink));
     if (sink.chars() == 0) {
       throw JobFailure.fatal("No text was found in the file (a scanned document or an image without a text layer?).");
     }
     ctx.progress(0.7, new JsonObject().put("stage", "chunking"));
     int chunks = chunker.finish();
-    writer.flush();
+    // The last batches are stored while the analysis runs; waited for before the file is done.
+    writer.send();
     long t1 = System.nanoTime();
+    long waitedWhileExtracting = writer.waitedMs();
     ctx.progress(0.75, new JsonObject().put("stage", "analysing").put("chunks_created", chunks));
     String text = sink.analysisText();
     boolean wanted = !(disabled(options, "abstract") && disabled(options, "summary") && disabled(options, "keywords"));
@@ -128,8 +131,10 @@ public final class FileProcessingJob implements Job {
       .put("keywords", disabled(options, "keywords") ? new JsonArray() : new JsonArray(analysis.keywords()))
       .put("language", language(text)).put("file_type", extracted.fileType()).put("page_count", extracted.pageCount());
     long t2 = System.nanoTime();
-    bus.request(Addresses.FILES_JOB_DONE, fields);
+    writer.flush();
     long t3 = System.nanoTime();
+    bus.request(Addresses.FILES_JOB_DONE, fields);
+    long t4 = System.nanoTime();
     if (vectorize) {
       // parse_options.vectorize: the segments get their vectors now, so that joining the file to a
       // store later finds them embedded (the vector store's jobs embed only what is missing).
@@ -142,8 +147,9 @@ public final class FileProcessingJob implements Job {
       });
     }
     LOG.info("Task {}: file {} processed: {} {} bytes, {} characters, {} segments; ms: extracting and writing {} "
-        + "(waiting for writes {}), analysis {}, done {}", ctx.taskId(), fileId, extracted.fileType(), bytes, sink.chars(),
-      chunks, (t1 - t0) / 1_000_000, writer.waitedMs(), (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000);
+        + "(waiting for writes {}, for parts {}), analysis {}, last writes {}, done {}", ctx.taskId(), fileId,
+      extracted.fileType(), bytes, sink.chars(), chunks, (t1 - t0) / 1_000_000, waitedWhileExtracting, source.waitedMs(),
+      (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000, (t4 - t3) / 1_000_000);
     return done(fileId, chunks).put("file_type", extracted.fileType()).put("page_count", extracted.pageCount())
       .put("attempt", ctx.attempt());
   }
@@ -213,7 +219,8 @@ public final class FileProcessingJob implements Job {
   /**
    * Segments to the files store in batches, as the chunker makes them, with up to
    * {@value #WRITES_IN_FLIGHT} batches in flight: the parse goes on while the store writes (on
-   * another core), and the heap holds at most that many batches plus the one being filled.
+   * another core), and the heap holds at most that many batches plus the one being filled. A wait
+   * for a write holds no CPU permit: another file's job computes meanwhile.
    */
   private static final class SegmentWriter {
     private final JobContext ctx;
@@ -249,7 +256,7 @@ public final class FileProcessingJob implements Job {
     }
 
     /** Sends the batch being filled, first waiting for the oldest write if {@value #WRITES_IN_FLIGHT} are in flight. */
-    private void send() throws JobFailure {
+    void send() throws JobFailure {
       if (batch.isEmpty()) {
         return;
       }
@@ -265,7 +272,7 @@ public final class FileProcessingJob implements Job {
     private void awaitOldest() throws JobFailure {
       Sent oldest = inFlight.poll();
       long t0 = System.nanoTime();
-      bus.await(oldest.reply());
+      ctx.waitOutsideCpu(() -> bus.await(oldest.reply()));
       waitedNanos += System.nanoTime() - t0;
       written += oldest.segments();
       ctx.progress(0.05, new JsonObject().put("chunks_created", written));

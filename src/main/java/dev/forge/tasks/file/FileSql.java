@@ -96,12 +96,23 @@ final class FileSql {
    * A batch of segments, only while attempt {@code $3} owns the file. The file row stays locked
    * (FOR KEY SHARE) until the insert commits: a concurrent delete of the file waits and then takes
    * these segments with it, or goes first and this inserts nothing (V7: no per-row foreign key).
+   * A plain insert: an attempt's first write of an index, the usual case. A resend (or an index an
+   * older attempt still wrote after this one took the file over) fails it with a unique violation,
+   * and {@link #REPLACE_SEGMENTS} stores the batch instead.
    */
   static final String INSERT_SEGMENTS = """
     INSERT INTO file_segments (tenant, file_id, idx, content, metadata)
     SELECT $1, $2, t.i, t.c, t.m::jsonb FROM unnest($4::int[], $5::text[], $6::text[]) AS t(i, c, m)
     WHERE EXISTS (SELECT 1 FROM files WHERE tenant = $1 AND id = $2 AND processing_attempt = $3 AND status = 'processing'
-                  FOR KEY SHARE)
+                  FOR KEY SHARE)""";
+
+  /**
+   * {@link #INSERT_SEGMENTS} replacing what the indexes hold. Not the only statement: ON CONFLICT
+   * checks the index before each row and inserts speculatively, which made 4,000 segments cost
+   * Postgres 33–48 ms against 22–33 ms plainly (bench/results-files.md).
+   */
+  static final String REPLACE_SEGMENTS = INSERT_SEGMENTS + """
+
     ON CONFLICT (tenant, file_id, idx) DO UPDATE SET content = EXCLUDED.content, metadata = EXCLUDED.metadata""";
 
   static final String JOB_DONE = """

@@ -2,6 +2,7 @@ package dev.forge.tasks.file;
 
 import dev.forge.tasks.bus.ApiError;
 import dev.forge.tasks.db.Keyset;
+import dev.forge.tasks.db.StoreFailures;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -167,12 +168,17 @@ final class FileStore {
       : Future.failedFuture(FileErrors.exception(FileErrors.notFound(id))));
   }
 
-  /** Stores segments of attempt {@code attempt}; refused once a newer attempt owns the file, or it is gone. */
+  /**
+   * Stores segments of attempt {@code attempt}, replacing what their indexes held (a resend); refused
+   * once a newer attempt owns the file, or it is gone.
+   */
   Future<Void> insertSegments(String tenant, String id, int attempt, Integer[] indexes, String[] contents,
                               String[] metadata) {
     Tuple args = Tuple.of(tenant, id, attempt).addArrayOfInteger(indexes).addArrayOfString(contents)
       .addArrayOfString(metadata);
     return bulk.preparedQuery(FileSql.INSERT_SEGMENTS).execute(args)
+      .recover(err -> StoreFailures.UNIQUE_VIOLATION.equals(StoreFailures.sqlState(err))
+        ? bulk.preparedQuery(FileSql.REPLACE_SEGMENTS).execute(args) : Future.failedFuture(err))
       .compose(rows -> rows.rowCount() == indexes.length ? Future.succeededFuture() : whyRefused(tenant, id));
   }
 

@@ -1,6 +1,7 @@
 package dev.forge.tasks.file;
 
 import dev.forge.tasks.bus.Addresses;
+import dev.forge.tasks.job.JobContext;
 import dev.forge.tasks.job.JobFailure;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -13,11 +14,13 @@ import java.io.InputStream;
  * A stored file's bytes as a stream, read part by part from the files store with the next part
  * requested while the current one is read: at most two parts in the heap, and no copy to scratch
  * space first (Tika spools to a file by itself for the formats it must seek in, PDF and zip-based
- * ones). A failed read, or bytes that do not add up to the file's size, throws a
- * {@link TextExtractor.SourceFailed} carrying the job's failure.
+ * ones). A wait for a part holds no CPU permit ({@link JobContext#waitOutsideCpu}). A failed read,
+ * or bytes that do not add up to the file's size, throws a {@link TextExtractor.SourceFailed}
+ * carrying the job's failure.
  */
 final class PartStream extends InputStream {
 
+  private final JobContext ctx;
   private final FilesBus bus;
   private final JsonObject key;
   private final int parts;
@@ -27,8 +30,10 @@ final class PartStream extends InputStream {
   private byte[] current = new byte[0];
   private int pos;
   private long read;
+  private long waitedNanos;
 
-  PartStream(FilesBus bus, JsonObject key, int parts, long bytes) {
+  PartStream(JobContext ctx, FilesBus bus, JsonObject key, int parts, long bytes) {
+    this.ctx = ctx;
     this.bus = bus;
     this.key = key;
     this.parts = parts;
@@ -51,11 +56,15 @@ final class PartStream extends InputStream {
         return false;
       }
       Buffer data;
+      long t0 = System.nanoTime();
       try {
-        data = bus.await(ahead);
+        Future<Message<Buffer>> next = ahead;
+        data = ctx.waitOutsideCpu(() -> bus.await(next));
       } catch (JobFailure | RuntimeException e) {
         ahead = null;
         throw new TextExtractor.SourceFailed(e);
+      } finally {
+        waitedNanos += System.nanoTime() - t0;
       }
       requestNext();
       current = data.getBytes();
@@ -85,6 +94,11 @@ final class PartStream extends InputStream {
     System.arraycopy(current, pos, b, off, n);
     pos += n;
     return n;
+  }
+
+  /** Time spent waiting for parts from the store, in ms. */
+  long waitedMs() {
+    return waitedNanos / 1_000_000;
   }
 
   @Override

@@ -97,4 +97,25 @@ public final class CpuBudget implements MeterBinder {
       semaphore.release();
     }
   }
+
+  /**
+   * Waits for {@code io} (a store's reply) from inside a section without holding its permit: another
+   * job computes meanwhile, and this thread takes a permit again (behind those already waiting)
+   * before it goes on. It takes it back even if the task is cancelled meanwhile (the section it
+   * returns to ends by itself, and its end hands the permit back). Outside a section it just runs
+   * {@code io}.
+   */
+  <T, E extends Exception> T outside(JobContext.Wait<T, E> io) throws E {
+    if (!holding.get()) {
+      return io.get();
+    }
+    holding.set(false);
+    semaphore.release();
+    try {
+      return io.get();
+    } finally {
+      semaphore.acquireUninterruptibly();
+      holding.set(true);
+    }
+  }
 }

@@ -45,4 +45,19 @@ public interface JobContext {
    * @throws JobCancelledException when the task is cancelled while waiting for a permit
    */
   <T> T cpu(Callable<T> work) throws Exception;
+
+  /**
+   * Waits for {@code io} (a reply from a store) from inside a {@link #cpu} section without holding
+   * the section's permit meanwhile, so that another job computes while this one waits; the section
+   * goes on once it has a permit again. Outside a section (and by default) it just runs {@code io}.
+   */
+  default <T, E extends Exception> T waitOutsideCpu(Wait<T, E> io) throws E {
+    return io.get();
+  }
+
+  /** Something to wait for, throwing only {@code E}. */
+  @FunctionalInterface
+  interface Wait<T, E extends Exception> {
+    T get() throws E;
+  }
 }

@@ -71,6 +71,11 @@ final class RunningJob {
     public <T> T cpu(Callable<T> work) throws Exception {
       return run.host.cpuBudget().run(taskId, this::isCancelled, work);
     }
+
+    @Override
+    public <T, E extends Exception> T waitOutsideCpu(Wait<T, E> io) throws E {
+      return run.host.cpuBudget().outside(io);
+    }
   }
 
   private void progress(double progress, JsonObject data) {

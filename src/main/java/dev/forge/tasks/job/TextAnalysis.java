@@ -8,8 +8,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Extractive summarisation: words are weighted by their frequency in the text (stop words
@@ -18,8 +16,7 @@ import java.util.regex.Pattern;
  */
 public final class TextAnalysis {
 
-  private static final Pattern WORD = Pattern.compile("\\p{L}[\\p{L}\\p{N}'’-]*");
-  private static final Set<String> STOP_WORDS = Set.of(
+  static final Set<String> STOP_WORDS = Set.of(
     "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as", "at",
     "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did",
     "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have",
@@ -95,20 +92,53 @@ public final class TextAnalysis {
     return c == '\'' || c == '’' || c == '-';
   }
 
+  /**
+   * The words of {@code sentence} that count: matches of {@code \\p{L}[\\p{L}\\p{N}'’-]*} (a letter,
+   * then letters, digits, apostrophes and hyphens) without trailing apostrophes and hyphens, lower
+   * case, at least three characters, no stop words. One pass over the code points (the regex
+   * matcher was most of the analysis's time).
+   */
   public static List<String> words(String sentence) {
     List<String> out = new ArrayList<>();
-    Matcher m = WORD.matcher(sentence);
-    while (m.find()) {
-      int end = m.end();
-      while (end > m.start() && isTrailing(sentence.charAt(end - 1))) {
+    int n = sentence.length();
+    int i = 0;
+    while (i < n) {
+      int cp = sentence.codePointAt(i);
+      if (!Character.isLetter(cp)) {
+        i += Character.charCount(cp);
+        continue;
+      }
+      int start = i;
+      i += Character.charCount(cp);
+      while (i < n) {
+        int next = sentence.codePointAt(i);
+        if (!inWord(next)) {
+          break;
+        }
+        i += Character.charCount(next);
+      }
+      int end = i;
+      while (end > start && isTrailing(sentence.charAt(end - 1))) {
         end--;
       }
-      String w = sentence.substring(m.start(), end).toLowerCase(Locale.ROOT);
+      String w = sentence.substring(start, end).toLowerCase(Locale.ROOT);
       if (w.length() >= 3 && !STOP_WORDS.contains(w)) {
         out.add(w);
       }
     }
     return out;
+  }
+
+  /** {@code [\\p{L}\\p{N}'’-]}. */
+  private static boolean inWord(int cp) {
+    if (cp < 0x80) {
+      return cp >= 'a' && cp <= 'z' || cp >= 'A' && cp <= 'Z' || cp >= '0' && cp <= '9' || cp == '\'' || cp == '-';
+    }
+    if (cp == '’' || Character.isLetter(cp)) {
+      return true;
+    }
+    int type = Character.getType(cp);
+    return type == Character.DECIMAL_DIGIT_NUMBER || type == Character.LETTER_NUMBER || type == Character.OTHER_NUMBER;
   }
 
   /**

@@ -138,6 +138,26 @@ class FilesStoreTest {
     assertTrue(call(Addresses.FILES_JOB_START, key.copy().put("attempt", 3)).getBoolean("processed"));
   }
 
+  /** A batch that repeats indexes already stored (a resend, or what a stale attempt slipped in) replaces them. */
+  @Test
+  void aBatchRepeatingStoredIndexesReplacesThem() throws Exception {
+    JsonObject key = startedWithSegments("file_h", 3);
+    JsonArray again = new JsonArray();
+    for (int i = 1; i < 5; i++) {
+      again.add(new JsonObject().put("index", i).put("content", "again " + i).put("metadata", new JsonObject().put("page", 2)));
+    }
+    call(Addresses.FILES_JOB_SEGMENTS, key.copy().put("attempt", 1).put("segments", again));
+    assertEquals("5", segmentRows("file_h"));
+    call(Addresses.FILES_JOB_DONE, key.copy().put("attempt", 1).put("segment_count", 5).put("file_type", "txt"));
+    JsonArray stored = call(Addresses.FILES_SEGMENTS, key).getJsonArray("segments");
+    assertEquals(5, stored.size());
+    assertEquals("segment 0", stored.getJsonObject(0).getString("content"));
+    for (int i = 1; i < 5; i++) {
+      assertEquals("again " + i, stored.getJsonObject(i).getString("content"));
+      assertEquals(2, stored.getJsonObject(i).getJsonObject("metadata").getInteger("page"));
+    }
+  }
+
   @Test
   void aCancelledTaskMakesTheFileFailedAndDeleteCancelsTheTask() throws Exception {
     upload("t1", "file_c", "x");
@@ -182,10 +202,7 @@ class FilesStoreTest {
 
   @Test
   void deletingAFileDeletesItsSegments() throws Exception {
-    upload("t1", "file_e", "text");
-    JsonObject key = new JsonObject().put("tenant", "t1").put("id", "file_e");
-    call(Addresses.FILES_JOB_START, key.copy().put("attempt", 1));
-    call(Addresses.FILES_JOB_SEGMENTS, key.copy().put("attempt", 1).put("segments", segments(0, 50)));
+    JsonObject key = startedWithSegments("file_e", 50);
     assertEquals("50", segmentRows("file_e"));
     call(Addresses.FILES_DELETE, key);
     assertEquals("0", segmentRows("file_e"));
@@ -241,6 +258,15 @@ class FilesStoreTest {
       c.commit();
       return reply;
     }
+  }
+
+  /** Uploads file {@code id} of tenant t1, starts its attempt 1 and writes its first {@code n} segments; its key. */
+  static JsonObject startedWithSegments(String id, int n) throws Exception {
+    upload("t1", id, "text");
+    JsonObject key = new JsonObject().put("tenant", "t1").put("id", id);
+    call(Addresses.FILES_JOB_START, key.copy().put("attempt", 1));
+    call(Addresses.FILES_JOB_SEGMENTS, key.copy().put("attempt", 1).put("segments", segments(0, n)));
+    return key;
   }
 
   static String segmentRows(String fileId) {

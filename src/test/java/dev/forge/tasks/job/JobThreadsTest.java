@@ -26,6 +26,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -249,6 +251,29 @@ class JobThreadsTest {
       assertThrows(IllegalStateException.class, () -> budget.run("t1", () -> false, () -> "on a loop"));
       tc.completeNow();
     }));
+  }
+
+  /** A section waiting for I/O lends its permit: another section runs meanwhile; the first goes on with it again. */
+  @Test
+  void aSectionWaitingOutsideTheBudgetLendsItsPermit() throws Exception {
+    CpuBudget budget = new CpuBudget(1);
+    ExecutorService other = Executors.newSingleThreadExecutor();
+    try {
+      String lent = budget.run("t1", () -> false, () -> {
+        String result = budget.outside(() -> {
+          assertEquals(0, budget.inUse(), "no permit is held while waiting");
+          return other.submit(() -> budget.run("t2", () -> false, () -> "the other computed")).get(10, TimeUnit.SECONDS);
+        });
+        assertEquals(1, budget.inUse(), "the permit is back");
+        return result;
+      });
+      assertEquals("the other computed", lent);
+      assertEquals(0, budget.inUse());
+      assertEquals("outside any section", budget.outside(() -> "outside any section"));
+      assertEquals(0, budget.inUse());
+    } finally {
+      other.shutdownNow();
+    }
   }
 
   /** Spins on the calling job thread until {@code condition} holds, 10 s at most; returns whether it held. */

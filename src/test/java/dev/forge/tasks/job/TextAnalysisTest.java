@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -70,6 +74,41 @@ class TextAnalysisTest {
     assertEquals(List.of("apple", "graze", "hill", "kiwi", "mango", "zebra"),
       TextAnalysis.analyse(text, 5, 100, QUIET).keywords().stream().sorted().toList(),
       "stop words and words under three letters are no keywords");
+  }
+
+  /** What words() returned when it was a regex: the scan must find the same words, in the same order. */
+  private static List<String> regexWords(String sentence) {
+    List<String> out = new ArrayList<>();
+    Matcher m = Pattern.compile("\\p{L}[\\p{L}\\p{N}'’-]*").matcher(sentence);
+    while (m.find()) {
+      int end = m.end();
+      while (end > m.start() && "'’-".indexOf(sentence.charAt(end - 1)) >= 0) {
+        end--;
+      }
+      String w = sentence.substring(m.start(), end).toLowerCase(Locale.ROOT);
+      if (w.length() >= 3 && !TextAnalysis.STOP_WORDS.contains(w)) {
+        out.add(w);
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void wordsAreWhatTheWordPatternMatches() {
+    String tricky = "Rock-'n'-roll’s ‘quoted’ x2y3 3abc ab1 İİ İstanbul Ⅻ-roman ²³ abc² 𝐀𝐁𝐂 𝐀b the ĳssel "
+      + "naïve—dash l'été can't-- trailing''' 中文字 ٣٤٥ abc٣ \uD835 lone \uDC00 surrogate, tab\tsep. THE Which";
+    assertEquals(regexWords(tricky), TextAnalysis.words(tricky));
+    assertTrue(TextAnalysis.words(tricky).size() > 15, "the tricky sentence has words");
+    Random random = new Random(11);
+    String alphabet = "abcXYZ019 '’-.,éİ²Ⅻ中٣\uD835\uDC00𝐀";
+    for (int round = 0; round < 5000; round++) {
+      StringBuilder sb = new StringBuilder();
+      for (int i = random.nextInt(40); i > 0; i--) {
+        sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
+      }
+      String s = sb.toString();
+      assertEquals(regexWords(s), TextAnalysis.words(s), "seed 11, round " + round + ": " + s);
+    }
   }
 
   @Test
