@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """CPU seconds so far (user + system) of: the node (pid argv[1]), the receiver (argv[2]), wrk
 (argv[3], 0 if none), Postgres (every live `postgres` process plus what the postmaster's exited
-children used), and the whole machine (busy time of /proc/stat). One line: five numbers."""
+children used), the whole machine (busy time of /proc/stat), and each further argument's processes
+together (comma-separated pids, "-" for none: the webhook ledger's backends, the database's backends).
+One line of numbers."""
 import os
 import sys
 
@@ -48,5 +50,6 @@ def machine():
     return (sum(v) - v[3] - v[4]) / tick  # all but idle and iowait
 
 
-print("%.2f %.2f %.2f %.2f %.2f" % (own(sys.argv[1]), own(sys.argv[2]), own(sys.argv[3]) if sys.argv[3] != "0" else 0.0,
-                                    postgres(), machine()))
+fixed = [own(sys.argv[1]), own(sys.argv[2]), own(sys.argv[3]) if sys.argv[3] != "0" else 0.0, postgres(), machine()]
+groups = [sum(own(p) for p in group.split(",") if p.isdigit()) for group in sys.argv[4:]]
+print(" ".join("%.2f" % x for x in fixed + groups))
