@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
@@ -29,14 +28,7 @@ public final class Signer {
    * every call, and {@code init} decodes the key and hashes its pads; a Mac is back to its key's
    * initial state after each {@code doFinal}.
    */
-  private static final ThreadLocal<Map<String, Mac>> MACS = ThreadLocal.withInitial(() -> new LinkedHashMap<>(16, 0.75f, true) {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, Mac> eldest) {
-      return size() > MAX_KEYS;
-    }
-  });
+  private static final ThreadLocal<Map<String, Mac>> MACS = ThreadLocal.withInitial(() -> new LruMap<>(MAX_KEYS));
 
   private Signer() {
   }

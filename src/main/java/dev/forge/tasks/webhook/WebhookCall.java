@@ -21,7 +21,6 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateException;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -48,14 +47,7 @@ final class WebhookCall {
   private final Destinations destinations;
   private final long timeoutMs;
   /** Each URL's check: its {@link URI}, or the {@link ApiException} that refused it. */
-  private final Map<String, Object> checked = new LinkedHashMap<>(16, 0.75f, true) {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, Object> eldest) {
-      return size() > MAX_URLS;
-    }
-  };
+  private final Map<String, Object> checked = new LruMap<>(MAX_URLS);
 
   private WebhookCall(Vertx vertx, HttpClientAgent client, HostResolver resolver, Destinations destinations,
                       long timeoutMs) {
