@@ -8,6 +8,7 @@ import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * Where webhooks may go: {@code https} anywhere public, {@code http} only to the operator's allowed
@@ -16,6 +17,8 @@ import java.util.Locale;
  * resolution, and the sender connects to the very address it checked.
  */
 public final class Destinations {
+
+  private static final Pattern IPV4 = Pattern.compile("[0-9.]+");
 
   private final List<String> allowedHosts;
 
@@ -87,7 +90,7 @@ public final class Destinations {
   /** The address a literal IP host names, without any lookup; null for a name. */
   static InetAddress literal(String host) {
     String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-    boolean ipv4 = h.matches("[0-9.]+");
+    boolean ipv4 = IPV4.matcher(h).matches();
     if (!ipv4 && !h.contains(":")) {
       return null;
     }

@@ -5,7 +5,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -29,14 +28,7 @@ final class HostResolver {
 
   private final Vertx vertx;
   private final WorkerExecutor pool;
-  private final Map<String, Answer> cache = new LinkedHashMap<>(16, 0.75f, true) {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, Answer> eldest) {
-      return size() > MAX_HOSTS;
-    }
-  };
+  private final Map<String, Answer> cache = new LruMap<>(MAX_HOSTS);
 
   /** Only from the sender's event loop: the cache is not shared between threads. */
   HostResolver(Vertx vertx, long maxLookupMs) {

@@ -5,6 +5,7 @@ import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.StringJoiner;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -20,14 +21,14 @@ public final class Signer {
   public static final String PREFIX = "whsec_";
 
   private static final SecureRandom RANDOM = new SecureRandom();
-  /** One Mac per thread: {@code Mac.getInstance} looks its provider up on every call. */
-  private static final ThreadLocal<Mac> MAC = ThreadLocal.withInitial(() -> {
-    try {
-      return Mac.getInstance("HmacSHA256");
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256 is unavailable", e);
-    }
-  });
+  /** Keys kept per thread (a sender signs on its event loop): the most distinct secrets kept. */
+  private static final int MAX_KEYS = 256;
+  /**
+   * One initialised Mac per secret and thread: {@code Mac.getInstance} looks its provider up on
+   * every call, and {@code init} decodes the key and hashes its pads; a Mac is back to its key's
+   * initial state after each {@code doFinal}.
+   */
+  private static final ThreadLocal<Map<String, Mac>> MACS = ThreadLocal.withInitial(() -> new LruMap<>(MAX_KEYS));
 
   private Signer() {
   }
@@ -41,6 +42,11 @@ public final class Signer {
 
   /** The {@code webhook-signature} header: one {@code v1,} signature per secret, space-separated. */
   public static String signature(List<String> secrets, String id, long timestampS, String body) {
+    return signature(secrets, id, timestampS, body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** {@link #signature(List, String, long, String)} of a body already in UTF-8: the very bytes that are posted. */
+  public static String signature(List<String> secrets, String id, long timestampS, byte[] body) {
     StringJoiner header = new StringJoiner(" ");
     for (String secret : secrets) {
       header.add("v1," + sign(secret, id, timestampS, body));
@@ -50,12 +56,21 @@ public final class Signer {
 
   /** The base64 HMAC-SHA256 of {@code id.timestamp.body} under {@code secret} ({@code whsec_...}). */
   public static String sign(String secret, String id, long timestampS, String body) {
+    return sign(secret, id, timestampS, body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String sign(String secret, String id, long timestampS, byte[] body) {
+    Mac mac = MACS.get().computeIfAbsent(secret, Signer::mac);
+    mac.update((id + "." + timestampS + ".").getBytes(StandardCharsets.UTF_8));
+    return Base64.getEncoder().encodeToString(mac.doFinal(body));
+  }
+
+  private static Mac mac(String secret) {
     String b64 = secret.startsWith(PREFIX) ? secret.substring(PREFIX.length()) : secret;
     try {
-      Mac mac = MAC.get();
+      Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(new SecretKeySpec(Base64.getDecoder().decode(b64), "HmacSHA256"));
-      byte[] signed = mac.doFinal((id + "." + timestampS + "." + body).getBytes(StandardCharsets.UTF_8));
-      return Base64.getEncoder().encodeToString(signed);
+      return mac;
     } catch (GeneralSecurityException e) {
       // HmacSHA256 is in every JRE; an invalid key cannot come from newSecret().
       throw new IllegalStateException("HmacSHA256 is unavailable", e);

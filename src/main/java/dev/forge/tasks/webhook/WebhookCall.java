@@ -19,8 +19,10 @@ import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateException;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLException;
 
@@ -32,10 +34,29 @@ import javax.net.ssl.SSLException;
  * reach an internal address. Redirects are not followed; a response body is read up to
  * {@link #MAX_RESPONSE_BYTES}; the whole attempt, lookup included, ends after the timeout.
  */
-record WebhookCall(Vertx vertx, HttpClientAgent client, HostResolver resolver, Destinations destinations, long timeoutMs) {
+final class WebhookCall {
 
   /** The most of a response body that is read; the rest is dropped with the connection. */
   static final int MAX_RESPONSE_BYTES = 4096;
+  /** URLs whose check is kept (the check depends only on the URL and the operator's settings). */
+  private static final int MAX_URLS = 1024;
+
+  private final Vertx vertx;
+  private final HttpClientAgent client;
+  private final HostResolver resolver;
+  private final Destinations destinations;
+  private final long timeoutMs;
+  /** Each URL's check: its {@link URI}, or the {@link ApiException} that refused it. */
+  private final Map<String, Object> checked = new LruMap<>(MAX_URLS);
+
+  private WebhookCall(Vertx vertx, HttpClientAgent client, HostResolver resolver, Destinations destinations,
+                      long timeoutMs) {
+    this.vertx = vertx;
+    this.client = client;
+    this.resolver = resolver;
+    this.destinations = destinations;
+    this.timeoutMs = timeoutMs;
+  }
 
   /**
    * Calls as {@code settings} say, on a client of their own: HTTP/1.1 with kept-alive pooled
@@ -76,12 +97,19 @@ record WebhookCall(Vertx vertx, HttpClientAgent client, HostResolver resolver, D
 
   /** One attempt at a claimed delivery: the response's status code when 2xx, else an {@link AttemptFailed}. */
   Future<Integer> attempt(JsonObject d) {
-    URI uri;
-    try {
-      uri = destinations.check(d.getString("url"));
-    } catch (ApiException e) {
+    Object check = checked.computeIfAbsent(d.getString("url"), url -> {
+      try {
+        return destinations.check(url);
+      } catch (ApiException e) {
+        return e;
+      }
+    });
+    if (check instanceof ApiException e) {
       return Future.failedFuture(new AttemptFailed(null, "The url is no longer allowed: " + e.error().message()));
     }
+    URI uri = (URI) check;
+    byte[] bytes = d.getString("body").getBytes(StandardCharsets.UTF_8);
+    Buffer body = Buffer.buffer(bytes);
     Promise<Integer> outcome = Promise.promise();
     AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
     long deadline = vertx.setTimer(timeoutMs, t -> {
@@ -94,14 +122,14 @@ record WebhookCall(Vertx vertx, HttpClientAgent client, HostResolver resolver, D
       .recover(err -> Future.failedFuture(new AttemptFailed(null, err instanceof UnknownHostException
         ? "The host name did not resolve." : "The host name could not be resolved.")))
       .compose(addresses -> checked(host, addresses))
-      .compose(address -> client.request(request(d, uri, address)))
+      .compose(address -> client.request(request(d, bytes, uri, address)))
       .compose(req -> {
         sent.set(req);
         if (outcome.future().isComplete()) {
           req.reset();
           return Future.failedFuture("timed out");
         }
-        return req.send(Buffer.buffer(d.getString("body")));
+        return req.send(body);
       })
       .onSuccess(response -> read(response, outcome))
       .onFailure(err -> outcome.tryFail(err instanceof AttemptFailed ? err : new AttemptFailed(null, describe(err))));
@@ -127,7 +155,8 @@ record WebhookCall(Vertx vertx, HttpClientAgent client, HostResolver resolver, D
     return Future.succeededFuture(addresses[0]);
   }
 
-  private static RequestOptions request(JsonObject d, URI uri, InetAddress address) {
+  /** The POST to {@code address}, signed over {@code body}: the very bytes posted. */
+  private static RequestOptions request(JsonObject d, byte[] body, URI uri, InetAddress address) {
     int port = Destinations.port(uri);
     String path = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
       + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
@@ -140,7 +169,7 @@ record WebhookCall(Vertx vertx, HttpClientAgent client, HostResolver resolver, D
       .putHeader(HttpHeaders.CONTENT_TYPE, "application/json").putHeader(HttpHeaders.USER_AGENT, "tasks-server-webhooks")
       .putHeader("webhook-id", d.getString("id"))
       .putHeader("webhook-timestamp", Long.toString(timestamp))
-      .putHeader("webhook-signature", Signer.signature(secrets, d.getString("id"), timestamp, d.getString("body")));
+      .putHeader("webhook-signature", Signer.signature(secrets, d.getString("id"), timestamp, body));
   }
 
   /** Reads at most {@link #MAX_RESPONSE_BYTES} of the body, then completes with the status code. */

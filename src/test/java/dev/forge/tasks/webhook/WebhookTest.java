@@ -15,6 +15,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -96,10 +97,16 @@ class WebhookTest {
 
   @Test
   void theSignerReproducesTheSpecificationsTestVector() {
-    // The published example of the Standard Webhooks specification (and of Svix's libraries).
-    assertEquals("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", Signer.signature(
-      List.of("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330,
-      "{\"test\": 2432232314}"));
+    // The published example of the Standard Webhooks specification (and of Svix's libraries), signed
+    // three times around another secret: the signer keeps one initialised Mac per secret, which must
+    // come back to its key's state after each signature.
+    String secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    for (int i = 0; i < 3; i++) {
+      assertEquals("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", Signer.signature(
+        List.of(secret), "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, "{\"test\": 2432232314}"));
+      assertEquals(2, Signer.signature(List.of(Signer.newSecret(), secret), "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330,
+        "{\"test\": 2432232314}").split(" ").length);
+    }
   }
 
   @Test
@@ -188,6 +195,42 @@ class WebhookTest {
     JsonObject d = deliveries(3, endpoint.getString("id")).getJsonArray("data").getJsonObject(0);
     assertEquals(1, d.getInteger("attempts"));
     assertEquals(200, d.getInteger("last_status_code"));
+  }
+
+  /**
+   * V9: the body's data is the task as {@code GET /v1/tasks/{id}} shows it (same fields, same
+   * values, now built as json text), and webhook-ids rise with the deliveries' creation (a
+   * time-ordered prefix), each still 32 hex digits after {@code msg_} and unique.
+   */
+  @Test
+  void theBodyCarriesTheTaskAsGetShowsItAndIdsRiseWithCreation() throws Exception {
+    subscribe(11, "/ordered", "task.completed");
+    List<String> tasks = new ArrayList<>();
+    for (int i = 1; i <= 3; i++) {
+      tasks.add(noopTask(11));
+      int n = i;
+      receiver.until("delivery " + n, 30, () -> receiver.hits("/ordered").size() >= n);
+    }
+    List<Receiver.Hit> hits = receiver.hits("/ordered");
+    assertEquals(tasks, hits.stream().map(h -> h.json().getJsonObject("data").getString("id")).toList());
+    List<String> ids = hits.stream().map(Receiver.Hit::id).toList();
+    assertEquals(ids.stream().sorted().toList(), ids, "ids in creation order");
+    assertEquals(3, ids.stream().distinct().count());
+    ids.forEach(id -> assertTrue(id.matches("msg_[0-9a-f]{32}"), id));
+    for (Receiver.Hit hit : hits) {
+      JsonObject data = hit.json().getJsonObject("data");
+      JsonObject task = ok(call(HttpMethod.GET, "/v1/tasks/" + data.getString("id"), 11, null));
+      for (String field : List.of("id", "object", "type", "status", "progress", "data", "created_at", "updated_at",
+        "failure_reason")) {
+        Object want = task.getValue(field);
+        Object got = data.getValue(field);
+        if (want instanceof Number w && got instanceof Number g) { // JSON numbers: 1 and 1.0 are one value
+          assertEquals(w.doubleValue(), g.doubleValue(), field + " in " + hit.body());
+        } else {
+          assertEquals(want, got, field + " in " + hit.body());
+        }
+      }
+    }
   }
 
   @Test
