@@ -46,8 +46,20 @@ final class WebhookCall {
   private final HostResolver resolver;
   private final Destinations destinations;
   private final long timeoutMs;
-  /** Each URL's check: its {@link URI}, or the {@link ApiException} that refused it. */
-  private final Map<String, Object> checked = new LruMap<>(MAX_URLS);
+  /** Each URL's check, kept. */
+  private final Map<String, UrlCheck> checked = new LruMap<>(MAX_URLS);
+
+  /** A URL as {@link Destinations#check} judged it: its {@code uri}, or why it was refused ({@code uri} null). */
+  private record UrlCheck(URI uri, String refusal) {
+
+    static UrlCheck of(Destinations destinations, String url) {
+      try {
+        return new UrlCheck(destinations.check(url), null);
+      } catch (ApiException e) {
+        return new UrlCheck(null, e.error().message());
+      }
+    }
+  }
 
   private WebhookCall(Vertx vertx, HttpClientAgent client, HostResolver resolver, Destinations destinations,
                       long timeoutMs) {
@@ -97,17 +109,11 @@ final class WebhookCall {
 
   /** One attempt at a claimed delivery: the response's status code when 2xx, else an {@link AttemptFailed}. */
   Future<Integer> attempt(JsonObject d) {
-    Object check = checked.computeIfAbsent(d.getString("url"), url -> {
-      try {
-        return destinations.check(url);
-      } catch (ApiException e) {
-        return e;
-      }
-    });
-    if (check instanceof ApiException e) {
-      return Future.failedFuture(new AttemptFailed(null, "The url is no longer allowed: " + e.error().message()));
+    UrlCheck check = checked.computeIfAbsent(d.getString("url"), url -> UrlCheck.of(destinations, url));
+    if (check.uri() == null) {
+      return Future.failedFuture(new AttemptFailed(null, "The url is no longer allowed: " + check.refusal()));
     }
-    URI uri = (URI) check;
+    URI uri = check.uri();
     byte[] bytes = d.getString("body").getBytes(StandardCharsets.UTF_8);
     Buffer body = Buffer.buffer(bytes);
     Promise<Integer> outcome = Promise.promise();
