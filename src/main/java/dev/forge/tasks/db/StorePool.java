@@ -40,7 +40,11 @@ public final class StorePool {
    * durable (Postgres flushes the WAL in order), or because whatever relies on them is redone anyway.
    */
   public static PgConnectOptions asynchronousCommit(PgConnectOptions connect) {
-    return new PgConnectOptions(connect).setProperties(new HashMap<>(connect.getProperties()))
-      .addProperty("synchronous_commit", "off");
+    return withSetting(connect, "synchronous_commit", "off");
+  }
+
+  /** {@code connect} whose sessions start with the setting {@code name} = {@code value}. */
+  public static PgConnectOptions withSetting(PgConnectOptions connect, String name, String value) {
+    return new PgConnectOptions(connect).setProperties(new HashMap<>(connect.getProperties())).addProperty(name, value);
   }
 }

@@ -81,18 +81,24 @@ final class WebhookSql {
       RETURNING\s""" + DELIVERY;
 
   /**
-   * $1 limit, $2 worker, $3 lease ms. The longest due deliveries of enabled endpoints, leased: held
-   * by {@code lease_until}, a column no index covers (the claim is a HOT update), and due again when
-   * the lease ends, so that another sender redoes what a lost one was sending. The body is made
-   * here, as text (the node neither parses the stored Trace nor writes it again); its timestamp is
-   * the delivery's creation time, so every attempt sends the same bytes.
+   * $1 limit, $2 worker, $3 lease ms, $4 lookback ms or null (no bound). The longest due deliveries
+   * of enabled endpoints, leased: held by {@code lease_until}, a column no index covers (the claim is
+   * a HOT update), and due again when the lease ends, so that another sender redoes what a lost one
+   * was sending. Only deliveries due at most $4 ms ago are looked at: the index of due deliveries
+   * keeps an entry for every delivery that succeeded since the table's last vacuum, all of them
+   * older than what is pending, and a scan from its start would step over each one (see
+   * {@code DeliveryLedger}). The body is made here, as text (the node neither parses the stored
+   * Trace nor writes it again); its timestamp is the delivery's creation time, so every attempt sends
+   * the same bytes.
    */
   static final String CLAIM = """
       UPDATE webhook_deliveries d SET attempts = d.attempts + 1, lease_owner = $2, last_attempt_at = now(),
         lease_until = now() + $3::double precision * interval '1 millisecond'
       FROM (SELECT x.id FROM webhook_deliveries x
             JOIN webhook_endpoints e ON e.tenant = x.tenant AND e.id = x.endpoint_id AND e.enabled
-            WHERE x.status = 'pending' AND x.next_attempt_at <= now() AND (x.lease_until IS NULL OR x.lease_until <= now())
+            WHERE x.status = 'pending' AND x.next_attempt_at <= now()
+              AND x.next_attempt_at >= COALESCE(now() - $4::double precision * interval '1 millisecond', '-infinity')
+              AND (x.lease_until IS NULL OR x.lease_until <= now())
             ORDER BY x.next_attempt_at
             LIMIT $1 FOR UPDATE OF x SKIP LOCKED) c, webhook_endpoints e
       WHERE d.id = c.id AND e.tenant = d.tenant AND e.id = d.endpoint_id

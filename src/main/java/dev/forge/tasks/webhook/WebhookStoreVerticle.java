@@ -43,7 +43,11 @@ public final class WebhookStoreVerticle extends VerticleBase {
       new StoreConsumers(vertx, "Webhooks", null));
     // Claims and outcomes commit without waiting for their WAL flush: a crash may lose a lease or a
     // success, and the delivery is then sent again with its webhook-id (at least once, as promised).
-    Pool senders = room.asynchronousPool(vertx, settings.connect(), LEDGER_POOL_SIZE, "webhooks-ledger");
+    // Their statements are index lookups, and a claim must scan the due index itself: a bitmap scan
+    // (which the planner picks when the table's statistics are old) visits the heap page of every
+    // entry a succeeded delivery left behind, and never marks one dead for the next claim to skip.
+    Pool senders = room.asynchronousPool(vertx, StorePool.withSetting(settings.connect(), "enable_bitmapscan", "off"),
+      LEDGER_POOL_SIZE, "webhooks-ledger");
     DeliveryLedger ledger = new DeliveryLedger(room.pool(), senders, settings);
     Map<String, Function<JsonObject, Future<JsonObject>>> handlers = new HashMap<>(ledger.handlers());
     handlers.putAll(new WebhookEndpoints(room.pool(), settings.destinations(), ledger).handlers());

@@ -15,6 +15,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.pgclient.PgConnectOptions;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -41,12 +42,14 @@ class WebhookTest {
   private static final long TIMEOUT_MS = 1000;
   private static LiveNode live;
   private static Receiver receiver;
+  private static PgConnectOptions db;
 
   @BeforeAll
   static void start() throws Exception {
     receiver = new Receiver();
     String keys = IntStream.rangeClosed(1, 12).mapToObj(i -> "t" + i + "=key-" + i).collect(Collectors.joining(","));
-    live = LiveNode.start(TestNodes.config(TestDatabase.freshDatabase(), Map.of(
+    db = TestDatabase.freshDatabase();
+    live = LiveNode.start(TestNodes.config(db, Map.of(
       "TASKS_API_KEYS", keys, "TASKS_TYPES", "noop,held", "TASKS_JOB_TYPES", "noop",
       "TASKS_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1",
       "TASKS_WEBHOOK_TIMEOUT_MS", Long.toString(TIMEOUT_MS),
@@ -354,6 +357,42 @@ class WebhookTest {
     assertEquals(1, statuses.stream().filter("completed"::equals).count(), statuses.toString());
     assertTrue(receiver.hits("/updated").stream().allMatch(h -> "task.updated".equals(h.json().getString("type"))
       && id.equals(h.json().getJsonObject("data").getString("id"))));
+  }
+
+  /**
+   * Between full sweeps (one a second), claims look only at deliveries due in the last few seconds
+   * (DeliveryLedger): a delivery due an hour ago whose sender was lost (its lease ran out) is out of
+   * their sight, and must still be sent again, by the next sweep, with its webhook-id.
+   */
+  @Test
+  void aDeliveryDueLongAgoWhoseSenderWasLostIsSentAgainWithItsId() throws Exception {
+    JsonObject endpoint = subscribe(12, "/lost", "task.completed");
+    noopTask(12);
+    receiver.until("the first delivery", 30, () -> receiver.hits("/lost").size() == 1);
+    receiver.until("the delivery recorded as succeeded", 10, () -> {
+      try {
+        return "succeeded".equals(onlyDelivery(12, endpoint.getString("id")).getString("status"));
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    });
+    // What a sender killed mid-call leaves, an hour after the delivery was due: leased, the lease over.
+    TestDatabase.sql(db, "UPDATE webhook_deliveries SET status = 'pending', delivered_at = NULL, "
+      + "lease_owner = 'a-lost-sender', lease_until = now() - interval '1 second', "
+      + "next_attempt_at = now() - interval '1 hour' WHERE endpoint_id = '" + endpoint.getString("id") + "'");
+    receiver.until("the delivery sent again", 30, () -> receiver.hits("/lost").size() == 2);
+    List<Receiver.Hit> hits = receiver.hits("/lost");
+    assertEquals(hits.get(0).id(), hits.get(1).id());
+    assertEquals(hits.get(0).body(), hits.get(1).body());
+    assertTrue(Receiver.verifies(endpoint.getString("secret"), hits.get(1)), hits.get(1).toString());
+    receiver.until("the second attempt recorded", 10, () -> {
+      try {
+        JsonObject d = onlyDelivery(12, endpoint.getString("id"));
+        return "succeeded".equals(d.getString("status")) && d.getInteger("attempts") == 2;
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    });
   }
 
   @Test
