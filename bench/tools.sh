@@ -2,6 +2,7 @@
 #   log MESSAGE...          a timestamped line on stderr
 #   die MESSAGE...          logs "FAILED: MESSAGE" and exits 1
 #   need_apt COMMAND PKG    installs Debian package PKG (sudo unless root) when COMMAND is missing, or dies
+#   private_postgres DIR    a Postgres with stock settings (autovacuum on) for this run; stop_private_postgres DIR
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "FAILED: $*"; exit 1; }
 need_apt() {
@@ -12,4 +13,29 @@ need_apt() {
     || { $sudo apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "$2" >/dev/null; } \
     || die "could not install $2"
   command -v "$1" >/dev/null || die "$2 is installed but $1 is still not on PATH"
+}
+# private_postgres DIR: starts a Postgres of this machine's version (/usr/lib/postgresql/*/bin) with
+# stock settings in DIR on a free loopback port (as user postgres when run as root: initdb refuses
+# root), and exports PGHOST, PGPORT and PGUSER for it. The shared Postgres of these machines runs with
+# autovacuum off; this one runs as a deployment's would. stop_private_postgres DIR stops it.
+private_postgres() {
+  local dir=$1 bin port as=()
+  bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  [[ -x "$bin/initdb" ]] || die "no Postgres server binaries under /usr/lib/postgresql (Debian package postgresql)"
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  mkdir -p "$dir"
+  if [[ "$(id -u)" == 0 ]]; then chown postgres "$dir"; as=(runuser -u postgres --); fi
+  "${as[@]}" "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 >"$dir/initdb.log" 2>&1 \
+    || die "initdb failed; see $dir/initdb.log"
+  "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1" start >/dev/null || die "Postgres did not start; see $dir/postgres.log"
+  export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres
+  log "private Postgres ($("$bin/postgres" --version)) on port $port, stock settings (autovacuum $(psql -qtAc 'SHOW autovacuum' -d postgres))"
+}
+stop_private_postgres() {
+  local dir=$1 bin as=()
+  bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  [[ "$(id -u)" == 0 ]] && as=(runuser -u postgres --)
+  [[ -d "$dir/data" ]] && "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1
+  rm -rf "$dir"
 }
