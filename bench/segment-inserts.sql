@@ -40,7 +40,7 @@ DO $$ DECLARE r record; k int; fid int; BEGIN SELECT * INTO r FROM a; FOR fid IN
 DO $$ DECLARE r record; k int; fid int; BEGIN SELECT * INTO r FROM a; FOR fid IN 16..18 LOOP FOR k IN 0..7 LOOP
  INSERT INTO s_nofk SELECT 't', 'file'||fid, t.i, t.c, t.m::jsonb FROM unnest(r.i[k*500+1:k*500+500], r.c[k*500+1:k*500+500], r.m[k*500+1:k*500+500]) t(i,c,m)
  WHERE EXISTS (SELECT 1 FROM f WHERE tenant='t' AND id='file'||fid AND processing_attempt=1 AND status='processing' FOR KEY SHARE); END LOOP; END LOOP; END $$;
-\echo == COPY of the same 4,000 segments into a table like the store's, no FK: the fastest bulk path Postgres has (x3 files)
+\echo == COPY of the same 4,000 segments into a table like the store table, no FK: the fastest bulk path Postgres has (x3 files)
 \timing off
 CREATE TABLE s_copy (LIKE s_fk INCLUDING ALL);
 \copy (SELECT 't', 'file1', t.i, t.c, '{}' FROM a, unnest(a.i, a.c) t(i, c)) TO '/tmp/segment-inserts-copy.tsv'

@@ -2,7 +2,7 @@
 #   log MESSAGE...          a timestamped line on stderr
 #   die MESSAGE...          logs "FAILED: MESSAGE" and exits 1
 #   need_apt COMMAND PKG    installs Debian package PKG (sudo unless root) when COMMAND is missing, or dies
-#   private_postgres DIR    a Postgres with stock settings (autovacuum on) for this run; stop_private_postgres DIR
+#   private_postgres        a Postgres with stock settings (autovacuum on) for this run; stop_private_postgres
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "FAILED: $*"; exit 1; }
 need_apt() {
@@ -14,28 +14,32 @@ need_apt() {
     || die "could not install $2"
   command -v "$1" >/dev/null || die "$2 is installed but $1 is still not on PATH"
 }
-# private_postgres DIR: starts a Postgres of this machine's version (/usr/lib/postgresql/*/bin) with
-# stock settings in DIR on a free loopback port (as user postgres when run as root: initdb refuses
-# root), and exports PGHOST, PGPORT and PGUSER for it. The shared Postgres of these machines runs with
-# autovacuum off; this one runs as a deployment's would. stop_private_postgres DIR stops it.
+# private_postgres: starts a Postgres of this machine's version (/usr/lib/postgresql/*/bin) with stock
+# settings in a new directory $PRIVATE_PG (as user postgres when run as root: initdb refuses root) on
+# a free loopback port, and exports PGHOST, PGPORT and PGUSER for it. The shared Postgres of these
+# machines runs with autovacuum off; this one runs as a deployment's would. stop_private_postgres
+# stops it and removes its directory (call it from the EXIT trap).
 private_postgres() {
-  local dir=$1 bin port as=()
+  local bin port as=()
   bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
   [[ -x "$bin/initdb" ]] || die "no Postgres server binaries under /usr/lib/postgresql (Debian package postgresql)"
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  mkdir -p "$dir"
-  if [[ "$(id -u)" == 0 ]]; then chown postgres "$dir"; as=(runuser -u postgres --); fi
-  "${as[@]}" "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 >"$dir/initdb.log" 2>&1 \
-    || die "initdb failed; see $dir/initdb.log"
-  "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1" start >/dev/null || die "Postgres did not start; see $dir/postgres.log"
+  PRIVATE_PG=$(mktemp -d /tmp/bench-pg.XXXX)
+  chmod 755 "$PRIVATE_PG"
+  if [[ "$(id -u)" == 0 ]]; then chown postgres "$PRIVATE_PG"; as=(runuser -u postgres --); fi
+  "${as[@]}" "$bin/initdb" -D "$PRIVATE_PG/data" -U postgres --auth=trust -E UTF8 >"$PRIVATE_PG/initdb.log" 2>&1 \
+    || die "initdb failed; see $PRIVATE_PG/initdb.log"
+  "${as[@]}" "$bin/pg_ctl" -D "$PRIVATE_PG/data" -l "$PRIVATE_PG/postgres.log" -w \
+    -o "-p $port -k $PRIVATE_PG -c listen_addresses=127.0.0.1" start >/dev/null \
+    || die "Postgres did not start; see $PRIVATE_PG/postgres.log"
   export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres
   log "private Postgres ($("$bin/postgres" --version)) on port $port, stock settings (autovacuum $(psql -qtAc 'SHOW autovacuum' -d postgres))"
 }
 stop_private_postgres() {
-  local dir=$1 bin as=()
+  [[ -n "${PRIVATE_PG:-}" && -d "$PRIVATE_PG" ]] || return 0
+  local bin as=()
   bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
   [[ "$(id -u)" == 0 ]] && as=(runuser -u postgres --)
-  [[ -d "$dir/data" ]] && "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1
-  rm -rf "$dir"
+  "${as[@]}" "$bin/pg_ctl" -D "$PRIVATE_PG/data" -m fast -w stop >/dev/null 2>&1 || true
+  rm -rf "$PRIVATE_PG"
 }
