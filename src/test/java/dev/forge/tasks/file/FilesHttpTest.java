@@ -19,6 +19,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.pgclient.PgConnectOptions;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -158,6 +159,22 @@ class FilesHttpTest {
     JsonObject md = processed(new AiohttpForm().file("file", "notes.md", "text/markdown", Fixtures.markdown()));
     assertEquals("md", md.getJsonObject("content").getString("file_type"));
     assertTrue(allText(md).contains("twenty kilograms of honey"));
+  }
+
+  /**
+   * Plain text is decoded in the charset detected from its bytes (a byte-order mark, else Tika's
+   * encoding detectors), not taken for UTF-8: UTF-16 with a BOM and Latin-1 without one.
+   */
+  @Test
+  void plainTextIsDecodedInTheCharsetItsBytesShow() throws Exception {
+    String french = "Les abeilles d'\u00e9t\u00e9 gardent la ruche \u00e0 trente-cinq degr\u00e9s, m\u00eame en f\u00e9vrier. ";
+    byte[] utf16 = ("\ufeff" + french.repeat(40)).getBytes(StandardCharsets.UTF_16LE);
+    JsonObject wide = processed(new AiohttpForm().file("file", "wide.txt", "text/plain", Buffer.buffer(utf16)));
+    assertEquals("txt", wide.getJsonObject("content").getString("file_type"));
+    assertTrue(allText(wide).contains(french.trim()), allText(wide));
+    byte[] latin1 = french.repeat(40).getBytes(StandardCharsets.ISO_8859_1);
+    JsonObject narrow = processed(new AiohttpForm().file("file", "latin.txt", "text/plain", Buffer.buffer(latin1)));
+    assertTrue(allText(narrow).contains(french.trim()), allText(narrow));
   }
 
   @Test
