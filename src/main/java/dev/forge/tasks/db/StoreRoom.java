@@ -58,6 +58,14 @@ public final class StoreRoom {
     return added;
   }
 
+  /**
+   * Keeps the planner's statistics of {@code tables} (the store's own) where autovacuum does not:
+   * see {@link PlannerStatistics}. On the calling verticle's context; stops with it.
+   */
+  public void keepStatistics(Vertx vertx, List<String> tables) {
+    PlannerStatistics.keep(vertx, pool, tables);
+  }
+
   /** Answers each address with its handler's reply (see {@link StoreConsumers#onJson}); done once all listen. */
   public Future<Void> answer(Map<String, Function<JsonObject, Future<JsonObject>>> handlers) {
     return Future.all(handlers.entrySet().stream().map(h -> consumers.onJson(h.getKey(), h.getValue())).toList())

@@ -53,6 +53,7 @@ public final class FilesVerticle extends VerticleBase {
     // Half as many connections (at least 2) for the bulk writes of parts and segments.
     store = new FileStore(room.pool(), room.asynchronousPool(vertx, settings.connect(),
       Math.max(2, settings.poolSize() / 2), "files-store-bulk"));
+    room.keepStatistics(vertx, List.of("files", "file_parts", "file_segments"));
     StoreConsumers consumers = room.consumers();
     tasks = new FileTasks(vertx, settings.busTimeoutMs());
     FileUploads uploads = new FileUploads(store, tasks);

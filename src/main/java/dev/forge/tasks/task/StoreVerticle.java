@@ -98,6 +98,7 @@ public final class StoreVerticle extends VerticleBase {
     jobs = new JobStore(pool, metrics, unsure::unsure);
     queries = new TenantQueries(pool);
     new Housekeeping(vertx, tasks, jobs, changes, settings).start();
+    room.keepStatistics(vertx, List.of("tasks"));
     StoreConsumers consumers = room.consumers();
     return Future.all(List.of(
       consumers.on(Addresses.CREATE, oneTaskWrite(this::create)),

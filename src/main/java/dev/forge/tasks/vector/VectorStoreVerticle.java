@@ -53,6 +53,7 @@ public final class VectorStoreVerticle extends VerticleBase {
   public Future<?> start() {
     room = StoreRoom.open(vertx, settings.connect(), settings.poolSize(), StorePool.MAX_WAITING, "vector-store",
       new StoreConsumers(vertx, "Vector store", null));
+    room.keepStatistics(vertx, List.of("vector_stores", "vector_store_files", "segment_vectors"));
     db = new VectorStoreDb(room.pool(), embedder.model());
     tasks = new StoreTasks(vertx, settings.busTimeoutMs());
     index = new SearchIndex(db, embedder.dimensions(), settings.maxSearchBytes());

@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -48,6 +49,7 @@ public final class WebhookStoreVerticle extends VerticleBase {
     // entry a succeeded delivery left behind, and never marks one dead for the next claim to skip.
     Pool senders = room.asynchronousPool(vertx, StorePool.withSetting(settings.connect(), "enable_bitmapscan", "off"),
       LEDGER_POOL_SIZE, "webhooks-ledger");
+    room.keepStatistics(vertx, List.of("webhook_deliveries", "webhook_endpoints"));
     DeliveryLedger ledger = new DeliveryLedger(room.pool(), senders, settings);
     Map<String, Function<JsonObject, Future<JsonObject>>> handlers = new HashMap<>(ledger.handlers());
     handlers.putAll(new WebhookEndpoints(room.pool(), settings.destinations(), ledger).handlers());
