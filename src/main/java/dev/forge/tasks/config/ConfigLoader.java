@@ -137,7 +137,8 @@ public final class ConfigLoader {
       integer("clusterBusPort", 0, 65535),
       longInteger("webhookRetryForMs", 1000, 30L * 86_400_000), integer("webhookTimeoutMs", 100, 600_000),
       integer("webhookRetryBaseMs", 10, 3_600_000),
-      values.get("webhookTrustPem"));
+      values.get("webhookTrustPem"),
+      integer("webhookRetentionS", 0, Integer.MAX_VALUE));
   }
 
   /**

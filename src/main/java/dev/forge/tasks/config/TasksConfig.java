@@ -27,7 +27,8 @@ public record TasksConfig(
   List<String> webhookAllowedHosts,
   int clusterBusPort,
   long webhookRetryForMs, long webhookTimeoutMs, long webhookRetryBaseMs,
-  String webhookTrustPem) {
+  String webhookTrustPem,
+  long webhookRetentionS) {
 
   /** {@link #cacheTtlMs()} of a cache whose entries leave only when it is full. */
   public static final long NO_EXPIRY = -1;

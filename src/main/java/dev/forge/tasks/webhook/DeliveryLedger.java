@@ -4,6 +4,7 @@ import dev.forge.tasks.bus.Addresses;
 import dev.forge.tasks.bus.ApiError;
 import dev.forge.tasks.bus.BusBodies;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -19,8 +20,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The senders' side of the deliveries table, for {@link WebhookStoreVerticle}: claims with a lease,
  * the outcomes of attempts (a success ends the delivery; a failure backs off, fails it after the
- * retry window, and disables an endpoint that failed for all of it), and failing what an endpoint
- * just disabled still had pending.
+ * retry window, and disables an endpoint that failed for all of it), failing what an endpoint
+ * just disabled still had pending, and deleting ended deliveries once they are older than the
+ * retention.
  */
 final class DeliveryLedger {
 
@@ -33,6 +35,10 @@ final class DeliveryLedger {
    * transaction's start, which may commit (and become visible) a little later.
    */
   static final long LOOKBACK_MARGIN_MS = 2000;
+
+  /** Ended deliveries deleted per statement, and the pause between full batches. */
+  private static final int EXPIRE_BATCH = 500;
+  private static final long EXPIRE_PAUSE_MS = 100;
 
   private final Pool pool;
   private final Pool senders;
@@ -122,6 +128,28 @@ final class DeliveryLedger {
         .addArrayOfInteger(attempts.toArray(Integer[]::new)).addArrayOfInteger(codes.toArray(Integer[]::new))));
     }
     return Future.all(done).map(new JsonObject());
+  }
+
+  /**
+   * Deletes ended deliveries older than {@code retentionS} (0 keeps them), checking every
+   * {@code intervalMs}: {@value #EXPIRE_BATCH} at a time, a full batch followed by the next
+   * {@value #EXPIRE_PAUSE_MS} ms later, as the tasks store expires tasks. On the calling verticle's
+   * context; stops with it.
+   */
+  void keepFor(Vertx vertx, long retentionS, long intervalMs) {
+    if (retentionS > 0) {
+      vertx.setTimer(intervalMs, timer -> expire(vertx, retentionS, intervalMs));
+    }
+  }
+
+  private void expire(Vertx vertx, long retentionS, long intervalMs) {
+    pool.preparedQuery(WebhookSql.EXPIRE).execute(Tuple.of(retentionS, EXPIRE_BATCH)).onComplete(done -> {
+      if (done.failed()) {
+        LOG.debug("Expiring webhook deliveries failed: {}", done.cause().getMessage());
+      }
+      boolean full = done.succeeded() && done.result().rowCount() == EXPIRE_BATCH;
+      vertx.setTimer(full ? EXPIRE_PAUSE_MS : intervalMs, timer -> expire(vertx, retentionS, intervalMs));
+    });
   }
 
   /** Fails the pending deliveries of an endpoint just disabled, with {@code reason} as their last error. */

@@ -146,6 +146,22 @@ final class WebhookSql {
       RETURNING e.tenant, e.id, e.enabled AND d.status = 'failed'
         AND e.failing_since < now() - $5::double precision * interval '1 millisecond' AS exhausted""";
 
+  /**
+   * $1 age in seconds, $2 batch size. Deletes one batch of ended deliveries (succeeded or failed)
+   * created more than $1 s ago. Message ids rise with creation time (V9), so the batch is a range at
+   * the start of the primary key, found without an index of its own: an index on the creation time
+   * would cost every delivery one more entry. (Deliveries made before V9 have random ids: those
+   * whose id sorts after the cut are kept.)
+   */
+  static final String EXPIRE = """
+      DELETE FROM webhook_deliveries WHERE id IN (
+        SELECT id FROM webhook_deliveries
+        WHERE id < 'msg_' || lpad(to_hex((extract(epoch FROM now() - $1::double precision * interval '1 second')
+                                          * 1000000)::bigint), 14, '0')
+          AND created_at < now() - $1::double precision * interval '1 second' AND status <> 'pending'
+        ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
+      RETURNING id""";
+
   /** $1 tenant, $2 endpoint, $3 reason. */
   static final String DISABLE = """
       UPDATE webhook_endpoints SET enabled = false, disabled_reason = $3, updated_at = now()

@@ -26,9 +26,12 @@ public final class WebhookStoreVerticle extends VerticleBase {
   /** Connections for the senders' claims and outcomes: one statement each, few at a time. */
   private static final int LEDGER_POOL_SIZE = 2;
 
-  /** The database, the destination rules, and the retry policy of deliveries. */
+  /**
+   * The database, the destination rules, the retry policy of deliveries, and how long ended
+   * deliveries are kept ({@code retentionS}, 0 for ever; checked every {@code retentionIntervalMs}).
+   */
   public record Settings(PgConnectOptions connect, int poolSize, Destinations destinations, long retryForMs,
-                         long retryBaseMs) {
+                         long retryBaseMs, long retentionS, long retentionIntervalMs) {
   }
 
   private StoreRoom room;
@@ -51,6 +54,7 @@ public final class WebhookStoreVerticle extends VerticleBase {
       LEDGER_POOL_SIZE, "webhooks-ledger");
     room.keepStatistics(vertx, List.of("webhook_deliveries", "webhook_endpoints"));
     DeliveryLedger ledger = new DeliveryLedger(room.pool(), senders, settings);
+    ledger.keepFor(vertx, settings.retentionS(), settings.retentionIntervalMs());
     Map<String, Function<JsonObject, Future<JsonObject>>> handlers = new HashMap<>(ledger.handlers());
     handlers.putAll(new WebhookEndpoints(room.pool(), settings.destinations(), ledger).handlers());
     return room.answer(handlers);

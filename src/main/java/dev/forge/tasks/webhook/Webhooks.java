@@ -29,7 +29,7 @@ public final class Webhooks {
                                     BiFunction<String, Future<String>, Future<Void>> deploy) {
     Destinations destinations = new Destinations(config.webhookAllowedHosts());
     WebhookStoreVerticle.Settings store = new WebhookStoreVerticle.Settings(pg, POOL_SIZE, destinations,
-      config.webhookRetryForMs(), config.webhookRetryBaseMs());
+      config.webhookRetryForMs(), config.webhookRetryBaseMs(), config.webhookRetentionS(), config.retentionIntervalMs());
     Sender.Settings sender = new Sender.Settings(config.webhookTimeoutMs(), POLL_MS, MAX_IN_FLIGHT,
       CONNECTIONS_PER_HOST, config.busTimeoutMs(), destinations, WebhookTls.trust(config.webhookTrustPem()));
     return deploy.apply("webhooks store", vertx.deployVerticle(new WebhookStoreVerticle(store)))
