@@ -4,9 +4,6 @@ import static dev.forge.tasks.support.LiveNode.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.forge.tasks.support.LiveNode;
-import dev.forge.tasks.support.TestDatabase;
-import dev.forge.tasks.support.TestNodes;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -25,55 +22,42 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class WebhookRetentionTest {
 
-  private static LiveNode live;
-  private static Receiver receiver;
+  private static WebhookNode node;
 
   @BeforeAll
   static void start() throws Exception {
-    receiver = new Receiver();
-    live = LiveNode.start(TestNodes.config(TestDatabase.freshDatabase(), Map.of(
-      "TASKS_TYPES", "noop", "TASKS_JOB_TYPES", "noop", "TASKS_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1",
-      "TASKS_WEBHOOK_RETRY_BASE_MS", "100", "TASKS_WEBHOOK_RETENTION_S", "1", "TASKS_RETENTION_INTERVAL_MS", "200")));
+    node = WebhookNode.start(Map.of(
+      "TASKS_WEBHOOK_RETRY_BASE_MS", "100", "TASKS_WEBHOOK_RETENTION_S", "1", "TASKS_RETENTION_INTERVAL_MS", "200"));
   }
 
   @AfterAll
   static void stop() throws Exception {
-    LiveNode.stop(live);
-    if (receiver != null) {
-      receiver.close();
-    }
-  }
-
-  private static JsonObject post(String uri, JsonObject body) throws Exception {
-    HttpResponse<Buffer> r = await(live.http.post(uri).putHeader("Content-Type", "application/json")
-      .sendBuffer(body.toBuffer()));
-    assertTrue(r.statusCode() == 200 || r.statusCode() == 202, r.bodyAsString());
-    return r.bodyAsJsonObject();
+    WebhookNode.stop(node);
   }
 
   private static JsonArray deliveries(String endpoint) throws Exception {
-    HttpResponse<Buffer> r = await(live.http.get("/v1/webhooks/" + endpoint + "/deliveries").send());
+    HttpResponse<Buffer> r = await(node.live.http.get("/v1/webhooks/" + endpoint + "/deliveries").send());
     assertEquals(200, r.statusCode(), r.bodyAsString());
     return r.bodyAsJsonObject().getJsonArray("data");
   }
 
   private static String subscribe(String path) throws Exception {
-    return post("/v1/webhooks", new JsonObject().put("url", receiver.url(path))
+    return node.post("/v1/webhooks", new JsonObject().put("url", node.receiver.url(path))
       .put("events", new JsonArray().add("task.completed"))).getString("id");
   }
 
   @Test
   void endedDeliveriesAreDeletedAfterTheRetentionAndRetriedOnesAreKept() throws Exception {
-    receiver.on("/failing", n -> 500);
+    node.receiver.on("/failing", n -> 500);
     String failing = subscribe("/failing");
-    String first = post("/v1/tasks", new JsonObject().put("type", "noop")).getString("id");
-    receiver.until("a first failed attempt", 30, () -> !receiver.hits("/failing").isEmpty());
+    String first = node.post("/v1/tasks", new JsonObject().put("type", "noop")).getString("id");
+    node.receiver.until("a first failed attempt", 30, () -> !node.receiver.hits("/failing").isEmpty());
     // A newer task, sent to both endpoints: to the one that answers, its delivery succeeds, then
     // goes once it is older than 1 s.
     String ok = subscribe("/ok");
-    post("/v1/tasks", new JsonObject().put("type", "noop"));
-    receiver.until("the delivery to /ok", 30, () -> !receiver.hits("/ok").isEmpty());
-    receiver.until("the delivery to /ok deleted", 30, () -> {
+    node.post("/v1/tasks", new JsonObject().put("type", "noop"));
+    node.receiver.until("the delivery to /ok", 30, () -> !node.receiver.hits("/ok").isEmpty());
+    node.receiver.until("the delivery to /ok deleted", 30, () -> {
       try {
         return deliveries(ok).isEmpty();
       } catch (Exception e) {
@@ -85,7 +69,7 @@ class WebhookRetentionTest {
     assertEquals(2, kept.size(), kept.encode());
     assertTrue(kept.stream().allMatch(d -> "pending".equals(((JsonObject) d).getString("status"))), kept.encode());
     assertTrue(kept.stream().anyMatch(d -> first.equals(((JsonObject) d).getString("task_id"))), kept.encode());
-    int calls = receiver.hits("/failing").size();
-    receiver.until("more attempts of the kept deliveries", 30, () -> receiver.hits("/failing").size() > calls);
+    int calls = node.receiver.hits("/failing").size();
+    node.receiver.until("more attempts of the kept deliveries", 30, () -> node.receiver.hits("/failing").size() > calls);
   }
 }

@@ -4,9 +4,6 @@ import static dev.forge.tasks.support.LiveNode.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.forge.tasks.support.LiveNode;
-import dev.forge.tasks.support.TestDatabase;
-import dev.forge.tasks.support.TestNodes;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -28,23 +25,16 @@ class WebhookStatusPathTest {
 
   private static final int TASKS = 40;
   private static final int READS = 200;
-  private static LiveNode live;
-  private static Receiver receiver;
+  private static WebhookNode node;
 
   @BeforeAll
   static void start() throws Exception {
-    receiver = new Receiver();
-    live = LiveNode.start(TestNodes.config(TestDatabase.freshDatabase(), Map.of(
-      "TASKS_TYPES", "noop", "TASKS_JOB_TYPES", "noop", "TASKS_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1",
-      "TASKS_WEBHOOK_TIMEOUT_MS", "30000")));
+    node = WebhookNode.start(Map.of("TASKS_WEBHOOK_TIMEOUT_MS", "30000"));
   }
 
   @AfterAll
   static void stop() throws Exception {
-    LiveNode.stop(live);
-    if (receiver != null) {
-      receiver.close();
-    }
+    WebhookNode.stop(node);
   }
 
   /** Nanoseconds for {@link #TASKS} noop tasks created and awaited until completed, then {@link #READS} reads. */
@@ -52,18 +42,18 @@ class WebhookStatusPathTest {
     long start = System.nanoTime();
     String last = null;
     for (int i = 0; i < TASKS; i++) {
-      HttpResponse<Buffer> created = await(live.http.post("/v1/tasks").putHeader("Content-Type", "application/json")
+      HttpResponse<Buffer> created = await(node.live.http.post("/v1/tasks").putHeader("Content-Type", "application/json")
         .sendBuffer(new JsonObject().put("type", "noop").toBuffer()));
       assertEquals(202, created.statusCode(), created.bodyAsString());
       last = created.bodyAsJsonObject().getString("id");
       JsonObject state = created.bodyAsJsonObject();
       for (int polls = 0; !state.getString("status").equals("completed"); polls++) {
         assertTrue(polls < 6, "task " + last + " did not complete within six 10 s long polls: " + state);
-        state = await(live.http.get("/v1/tasks/" + last + "?wait=10").send()).bodyAsJsonObject();
+        state = await(node.live.http.get("/v1/tasks/" + last + "?wait=10").send()).bodyAsJsonObject();
       }
     }
     for (int i = 0; i < READS; i++) {
-      assertEquals(200, await(live.http.get("/v1/tasks/" + last).send()).statusCode());
+      assertEquals(200, await(node.live.http.get("/v1/tasks/" + last).send()).statusCode());
     }
     return System.nanoTime() - start;
   }
@@ -73,12 +63,12 @@ class WebhookStatusPathTest {
     statusPath(); // warm-up
     long without = Math.min(statusPath(), statusPath());
 
-    receiver.on("/dead", n -> Receiver.HANG);
-    await(live.http.post("/v1/webhooks").putHeader("Content-Type", "application/json").sendBuffer(new JsonObject()
-      .put("url", receiver.url("/dead")).put("events", new JsonArray().add("task.updated")).toBuffer()));
+    node.receiver.on("/dead", n -> Receiver.HANG);
+    await(node.live.http.post("/v1/webhooks").putHeader("Content-Type", "application/json").sendBuffer(new JsonObject()
+      .put("url", node.receiver.url("/dead")).put("events", new JsonArray().add("task.updated")).toBuffer()));
     // Fill the sender's connections to the receiver (8) with calls that hang, and its slots with more behind them.
     statusPath();
-    receiver.until("the sender's slots stuck on the dead receiver", 60, () -> receiver.held.size() >= 8);
+    node.receiver.until("the sender's slots stuck on the dead receiver", 60, () -> node.receiver.held.size() >= 8);
     long with = Math.min(statusPath(), statusPath());
 
     double ratio = (double) with / without;
