@@ -131,24 +131,24 @@ final class DeliveryLedger {
   }
 
   /**
-   * Deletes ended deliveries older than {@code retentionS} (0 keeps them), checking every
-   * {@code intervalMs}: {@value #EXPIRE_BATCH} at a time, a full batch followed by the next
-   * {@value #EXPIRE_PAUSE_MS} ms later, as the tasks store expires tasks. On the calling verticle's
-   * context; stops with it.
+   * Deletes ended deliveries older than the settings' {@code retentionS} (0 keeps them), checking
+   * every {@code retentionIntervalMs}: {@value #EXPIRE_BATCH} at a time, a full batch followed by the
+   * next {@value #EXPIRE_PAUSE_MS} ms later, as the tasks store expires tasks. On the calling
+   * verticle's context; stops with it.
    */
-  void keepFor(Vertx vertx, long retentionS, long intervalMs) {
-    if (retentionS > 0) {
-      vertx.setTimer(intervalMs, timer -> expire(vertx, retentionS, intervalMs));
+  void expireEnded(Vertx vertx) {
+    if (settings.retentionS() > 0) {
+      vertx.setTimer(settings.retentionIntervalMs(), timer -> expire(vertx));
     }
   }
 
-  private void expire(Vertx vertx, long retentionS, long intervalMs) {
-    pool.preparedQuery(WebhookSql.EXPIRE).execute(Tuple.of(retentionS, EXPIRE_BATCH)).onComplete(done -> {
+  private void expire(Vertx vertx) {
+    pool.preparedQuery(WebhookSql.EXPIRE).execute(Tuple.of(settings.retentionS(), EXPIRE_BATCH)).onComplete(done -> {
       if (done.failed()) {
         LOG.debug("Expiring webhook deliveries failed: {}", done.cause().getMessage());
       }
       boolean full = done.succeeded() && done.result().rowCount() == EXPIRE_BATCH;
-      vertx.setTimer(full ? EXPIRE_PAUSE_MS : intervalMs, timer -> expire(vertx, retentionS, intervalMs));
+      vertx.setTimer(full ? EXPIRE_PAUSE_MS : settings.retentionIntervalMs(), timer -> expire(vertx));
     });
   }
 

@@ -54,7 +54,7 @@ public final class WebhookStoreVerticle extends VerticleBase {
       LEDGER_POOL_SIZE, "webhooks-ledger");
     room.keepStatistics(vertx, List.of("webhook_deliveries", "webhook_endpoints"));
     DeliveryLedger ledger = new DeliveryLedger(room.pool(), senders, settings);
-    ledger.keepFor(vertx, settings.retentionS(), settings.retentionIntervalMs());
+    ledger.expireEnded(vertx);
     Map<String, Function<JsonObject, Future<JsonObject>>> handlers = new HashMap<>(ledger.handlers());
     handlers.putAll(new WebhookEndpoints(room.pool(), settings.destinations(), ledger).handlers());
     return room.answer(handlers);
