@@ -1,12 +1,21 @@
 package dev.forge.tasks.task;
 
-/** Every statement the store runs. Values are always bound as {@code $n}, never spliced in. */
+import dev.forge.tasks.webhook.Outbox;
+
+/**
+ * Every statement the store runs. Values are always bound as {@code $n}, never spliced in. The
+ * statements that end a task also write its webhook outbox rows ({@link Outbox}), in the same
+ * statement and so the same transaction; no other statement here can end a task.
+ */
 final class TaskSql {
 
   private TaskSql() {
   }
 
   private static final String C = Trace.COLUMNS;
+
+  /** What a statement that may end a task keeps of the rows it changed: what {@link #C} and its deliveries read. */
+  private static final String ENDED = Outbox.READS + ", seq, version";
 
   /** $1 tenant, $2 id, $3 type, $4 data, $5 input, $6 max_attempts. */
   static final String INSERT = """
@@ -54,12 +63,11 @@ final class TaskSql {
   static final String LIST_ASC = LIST.formatted(C, "ASC");
   static final String LIST_DESC = LIST.formatted(C, "DESC");
 
-  /** $1 tenant, $2 id. */
-  static final String CANCEL = """
+  /** $1 tenant, $2 id. Writes the cancellation's webhook deliveries ({@link Outbox}). */
+  static final String CANCEL = Outbox.endings("""
       UPDATE tasks SET status = 'cancelled', failure_reason = 'Cancelled by request.',
         version = version + 1, updated_at = now(), lease_owner = NULL, lease_expires_at = NULL
-      WHERE tenant = $1 AND id = $2 AND status IN ('pending', 'in_progress')
-      RETURNING\s""" + C;
+      WHERE tenant = $1 AND id = $2 AND status IN ('pending', 'in_progress')""", ENDED, C);
 
   /** $1 tenant, $2 id. */
   static final String DELETE = """
@@ -108,35 +116,37 @@ final class TaskSql {
   /** $1 tenant, $2 id. What a refused job report is told. */
   static final String STATE = "SELECT status, attempt FROM tasks WHERE tenant = $1 AND id = $2";
 
-  /** $1 tenant, $2 id, $3 attempt, $4 data patch. */
-  static final String COMPLETE = """
+  /** $1 tenant, $2 id, $3 attempt, $4 data patch. Writes the completion's webhook deliveries ({@link Outbox}). */
+  static final String COMPLETE = Outbox.endings("""
       UPDATE tasks SET status = 'completed', progress = 1, data = data || ($4::jsonb - 'operation'),
         failure_reason = NULL, version = version + 1, updated_at = now(),
         lease_owner = NULL, lease_expires_at = NULL
-      WHERE tenant = $1 AND id = $2 AND attempt = $3 AND status = 'in_progress'
-      RETURNING\s""" + C;
+      WHERE tenant = $1 AND id = $2 AND attempt = $3 AND status = 'in_progress'""", ENDED, C);
 
   private static final String RETRY_AT =
     "now() + least(300000, $B::double precision * power(2, attempt - 1)) * (0.75 + random() * 0.5)"
       + " * interval '1 millisecond'";
 
-  /** $1 tenant, $2 id, $3 attempt, $4 reason, $5 retryable, $6 retry base ms. */
-  static final String FAIL = """
+  /**
+   * $1 tenant, $2 id, $3 attempt, $4 reason, $5 retryable, $6 retry base ms. A failure that ends the
+   * task writes its webhook deliveries ({@link Outbox}); one that retries writes none.
+   */
+  static final String FAIL = Outbox.endings("""
       UPDATE tasks SET
         status = CASE WHEN $5 AND attempt < max_attempts THEN 'pending' ELSE 'failed' END,
         failure_reason = CASE WHEN $5 AND attempt < max_attempts THEN NULL ELSE $4 END,
         run_after = %s,
         version = version + 1, updated_at = now(), lease_owner = NULL, lease_expires_at = NULL
-      WHERE tenant = $1 AND id = $2 AND attempt = $3 AND status = 'in_progress'
-      RETURNING\s""".formatted(RETRY_AT.replace("$B", "$6")) + C;
+      WHERE tenant = $1 AND id = $2 AND attempt = $3 AND status = 'in_progress'""".formatted(RETRY_AT.replace("$B", "$6")),
+    ENDED, C);
 
   /**
    * $1 limit, $2 retry base ms. Hands back tasks whose worker stopped renewing its lease, the
    * longest expired first. Read in index order, so that the scan stops at the limit and marks the
    * entries of rows it finds dead, rather than visiting every expired entry since the last vacuum on
-   * each pass.
+   * each pass. A task that used its last attempt fails, with its webhook deliveries ({@link Outbox}).
    */
-  static final String RESCUE = """
+  static final String RESCUE = Outbox.endings("""
       UPDATE tasks SET
         status = CASE WHEN attempt < max_attempts THEN 'pending' ELSE 'failed' END,
         failure_reason = CASE WHEN attempt < max_attempts THEN NULL
@@ -146,8 +156,8 @@ final class TaskSql {
       WHERE (tenant, id) IN (SELECT tenant, id FROM tasks
                              WHERE status = 'in_progress' AND lease_expires_at < now()
                              ORDER BY lease_expires_at
-                             LIMIT $1 FOR UPDATE SKIP LOCKED)
-      RETURNING\s""".formatted(RETRY_AT.replace("$B", "$2")) + C;
+                             LIMIT $1 FOR UPDATE SKIP LOCKED)""".formatted(RETRY_AT.replace("$B", "$2")),
+    ENDED, C);
 
   /** $1 status, $2 age in seconds, $3 batch size. Deletes one batch of old terminal tasks. */
   static final String EXPIRE = """

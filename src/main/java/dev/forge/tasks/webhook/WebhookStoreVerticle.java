@@ -16,8 +16,9 @@ import java.util.function.Function;
 /**
  * The only owner of the webhook tables, on the event bus: the endpoint API through
  * {@link WebhookEndpoints}, the senders' claims and results through {@link DeliveryLedger}.
- * Deliveries themselves are written by the database's triggers, in the transaction of the task
- * change that causes them (V4__webhooks.sql, switched on only while an endpoint needs them by V8).
+ * Deliveries themselves are written in the transaction of the task change that causes them: by the
+ * tasks store's statements that end a task ({@link Outbox}), and for task.updated by a trigger
+ * (V4__webhooks.sql, V10; switched on only while an endpoint subscribes to it by V8).
  */
 public final class WebhookStoreVerticle extends VerticleBase {
 
