@@ -17,8 +17,9 @@ need_apt() {
 # private_postgres: starts a Postgres of this machine's version (/usr/lib/postgresql/*/bin) with stock
 # settings in a new directory $PRIVATE_PG (as user postgres when run as root: initdb refuses root) on
 # a free loopback port, and exports PGHOST, PGPORT and PGUSER for it. The shared Postgres of these
-# machines runs with autovacuum off; this one runs as a deployment's would. stop_private_postgres
-# stops it and removes its directory (call it from the EXIT trap).
+# machines runs with autovacuum off; this one runs as a deployment's would. $PRIVATE_PG_OPTS adds
+# server options ("-c name=value ..."). stop_private_postgres stops it and removes its directory
+# (call it from the EXIT trap).
 private_postgres() {
   local bin port as=()
   bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
@@ -30,7 +31,7 @@ private_postgres() {
   "${as[@]}" "$bin/initdb" -D "$PRIVATE_PG/data" -U postgres --auth=trust -E UTF8 >"$PRIVATE_PG/initdb.log" 2>&1 \
     || die "initdb failed; see $PRIVATE_PG/initdb.log"
   "${as[@]}" "$bin/pg_ctl" -D "$PRIVATE_PG/data" -l "$PRIVATE_PG/postgres.log" -w \
-    -o "-p $port -k $PRIVATE_PG -c listen_addresses=127.0.0.1" start >/dev/null \
+    -o "-p $port -k $PRIVATE_PG -c listen_addresses=127.0.0.1 ${PRIVATE_PG_OPTS:-}" start >/dev/null \
     || die "Postgres did not start; see $PRIVATE_PG/postgres.log"
   export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres
   log "private Postgres ($("$bin/postgres" --version)) on port $port, stock settings (autovacuum $(psql -qtAc 'SHOW autovacuum' -d postgres))"
