@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * The endpoint API's side of the webhook tables, for {@link WebhookStoreVerticle}: endpoints
  * (create, read, update, rotate, delete) and their deliveries (list, retry). Secrets leave it only
  * in the reply to a create or a rotation. Creating, changing or deleting an endpoint also switches
- * the tasks table's outbox triggers on or off in the same transaction (V8__webhook_trigger_switch.sql).
+ * the tasks table's task.updated triggers on or off in the same transaction (V8__webhook_trigger_switch.sql,
+ * V10; endings need none: {@link Outbox}).
  */
 final class WebhookEndpoints {
 
