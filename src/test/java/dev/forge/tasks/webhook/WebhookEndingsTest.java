@@ -131,14 +131,7 @@ class WebhookEndingsTest {
       assertEquals(node.get("/v1/tasks/" + data.getString("id")), data);
     }
     // The ledger holds exactly those four, and nothing more arrives (a noop task is not of the types).
-    JsonObject noop = node.post("/v1/tasks", new JsonObject().put("type", "noop"));
-    node.receiver.until("the noop task completed", 30, () -> {
-      try {
-        return "completed".equals(node.get("/v1/tasks/" + noop.getString("id")).getString("status"));
-      } catch (Exception e) {
-        throw new AssertionError(e);
-      }
-    });
+    node.completedNoopTask();
     assertEquals(4, node.get("/v1/webhooks/" + endpoint.getString("id") + "/deliveries").getJsonArray("data").size());
     assertEquals(4, node.receiver.hits("/endings").size());
   }

@@ -1,6 +1,7 @@
 package dev.forge.tasks.webhook;
 
 import static dev.forge.tasks.support.LiveNode.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.forge.tasks.support.LiveNode;
@@ -53,5 +54,27 @@ final class WebhookNode {
 
   JsonObject get(String uri) throws Exception {
     return await(live.http.get(uri).send()).bodyAsJsonObject();
+  }
+
+  /** A noop task created on this node, once it completed; its id. */
+  String completedNoopTask() throws Exception {
+    return completedNoopTask(live);
+  }
+
+  /** A noop task created on {@code node} (which runs noop jobs), once it completed; its id. */
+  static String completedNoopTask(LiveNode node) throws Exception {
+    HttpResponse<Buffer> created = await(node.http.post("/v1/tasks").putHeader("Content-Type", "application/json")
+      .sendBuffer(new JsonObject().put("type", "noop").toBuffer()));
+    assertEquals(202, created.statusCode(), created.bodyAsString());
+    String id = created.bodyAsJsonObject().getString("id");
+    for (int i = 0; i < 1500; i++) {
+      HttpResponse<Buffer> got = await(node.http.get("/v1/tasks/" + id).send());
+      assertEquals(200, got.statusCode(), got.bodyAsString());
+      if ("completed".equals(got.bodyAsJsonObject().getString("status"))) {
+        return id;
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("task " + id + " did not complete");
   }
 }

@@ -81,21 +81,6 @@ class WebhookTriggerSwitchTest {
     return TestDatabase.inRolledBackTransaction(db, STATE);
   }
 
-  /** A noop task created on {@code node}, once it completed. */
-  private static String completedTask(LiveNode node) throws Exception {
-    HttpResponse<Buffer> created = await(node.http.post("/v1/tasks").putHeader("Content-Type", "application/json")
-      .sendBuffer(new JsonObject().put("type", "noop").toBuffer()));
-    assertEquals(202, created.statusCode(), created.bodyAsString());
-    String id = created.bodyAsJsonObject().getString("id");
-    for (int i = 0; i < 1500; i++) {
-      if ("completed".equals(call(node, HttpMethod.GET, "/v1/tasks/" + id, null).getString("status"))) {
-        return id;
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError("task " + id + " did not complete");
-  }
-
   private List<String> typesReceived(String path, String task) {
     return receiver.hits(path).stream().filter(h -> task.equals(h.json().getJsonObject("data").getString("id")))
       .map(h -> h.json().getString("type") + ":" + h.json().getJsonObject("data").getString("status")).sorted().toList();
@@ -108,14 +93,14 @@ class WebhookTriggerSwitchTest {
   @Test
   void theTriggersFollowTheEndpointsAcrossNodesAndRestarts() throws Exception {
     assertEquals(NONE, state());
-    completedTask(b);
+    WebhookNode.completedNoopTask(b);
     assertEquals(0, outboxRows());
 
     // Subscribed to task.updated on node a: node b's next task sends all three changes at once.
     String id = call(a, HttpMethod.POST, "/v1/webhooks", new JsonObject().put("url", receiver.url("/hook"))
       .put("events", events("task.updated"))).getString("id");
     assertEquals(UPDATED, state());
-    String updated = completedTask(b);
+    String updated = WebhookNode.completedNoopTask(b);
     receiver.until("three task.updated", 30, () -> typesReceived("/hook", updated).size() == 3);
     assertEquals(List.of("task.updated:completed", "task.updated:in_progress", "task.updated:pending"),
       typesReceived("/hook", updated));
@@ -123,14 +108,14 @@ class WebhookTriggerSwitchTest {
     // Changed on node b to task.completed only: no trigger, one delivery per task, from either node.
     call(b, HttpMethod.POST, "/v1/webhooks/" + id, new JsonObject().put("events", events("task.completed")));
     assertEquals(NONE, state());
-    String completed = completedTask(a);
+    String completed = WebhookNode.completedNoopTask(a);
     receiver.until("task.completed", 30, () -> !typesReceived("/hook", completed).isEmpty());
 
     // Disabled: nothing runs, nothing is written.
     call(a, HttpMethod.POST, "/v1/webhooks/" + id, new JsonObject().put("disabled", true));
     assertEquals(NONE, state());
     int rows = outboxRows();
-    completedTask(b);
+    WebhookNode.completedNoopTask(b);
     assertEquals(rows, outboxRows());
 
     // Enabled again, then node a restarts: the state is the database's, not a node's.
@@ -138,14 +123,14 @@ class WebhookTriggerSwitchTest {
     LiveNode.stop(a);
     a = node();
     assertEquals(NONE, state());
-    String afterRestart = completedTask(a);
+    String afterRestart = WebhookNode.completedNoopTask(a);
     receiver.until("task.completed after the restart", 30, () -> !typesReceived("/hook", afterRestart).isEmpty());
     assertEquals(List.of("task.completed:completed"), typesReceived("/hook", afterRestart));
 
     // Deleted: back to nothing.
     call(a, HttpMethod.DELETE, "/v1/webhooks/" + id, null);
     assertEquals(NONE, state());
-    completedTask(b);
+    WebhookNode.completedNoopTask(b);
     assertEquals(0, outboxRows());
   }
 
